@@ -1,0 +1,16 @@
+"""minikeras: a small, object-oriented, Keras-style neural-network framework.
+
+``import minikeras as mk`` gives ``mk.Sequential``, ``mk.Input``, ``mk.layers`` and the
+other families; anyone who knows Keras can read a minikeras script.
+"""
+
+__version__ = "0.1.0"
+
+from . import (activations, callbacks, config, initializers, layers, losses, metrics, models,
+               ops, optimizers, regularizers, utils)
+from .layers import Input
+from .models import Sequential
+
+__all__ = ["Sequential", "Input", "layers", "activations", "losses", "metrics", "optimizers",
+           "callbacks", "initializers", "regularizers", "models", "utils", "config", "ops",
+           "__version__"]

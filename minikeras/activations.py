@@ -1,0 +1,210 @@
+"""Activation objects: ``a = f(z)`` forward and ``dL/dz = backward(z, a, dL/da)``.
+
+Built-ins write ``backward`` by hand; a user subclass that only writes ``__call__`` with
+``minikeras.ops`` gets ``backward`` from autograd. Every built-in is finite and warning-free
+for ``|z|`` up to 1e4 in float32 and float64.
+"""
+
+import math
+
+import numpy as np
+import scipy.special
+from autograd import make_vjp
+import autograd.scipy.special as _autograd_special
+
+from . import ops, validation
+from .registry import Configurable, Registry
+
+
+class Activation(Configurable):
+    """Base class of activation functions.
+
+    Subclasses implement ``__call__(z)``. ``backward(z, a, grad)`` returns ``dL/dz`` given
+    ``grad = dL/da`` and the cached ``a = self(z)``; by default autograd derives it from
+    ``__call__``, so a custom activation needs no calculus.
+    """
+
+    def __call__(self, z):
+        raise NotImplementedError(f"{type(self).__name__} must implement __call__(z).")
+
+    def backward(self, z, a, grad):
+        """Return ``dL/dz``; this default differentiates ``__call__`` with autograd."""
+        vjp, _ = make_vjp(self.__call__)(z)
+        return vjp(grad)
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
+
+_registry = Registry("activation", Activation)
+register = _registry.register
+serialize = _registry.serialize
+
+
+class FunctionActivation(Activation):
+    """Wraps a plain callable ``f(z)`` (written with ``minikeras.ops``) as an activation."""
+
+    def __init__(self, function):
+        self.function = function
+
+    def __call__(self, z):
+        return self.function(z)
+
+    def __repr__(self):
+        return f"FunctionActivation({getattr(self.function, '__name__', self.function)!r})"
+
+
+def get(identifier):
+    """Resolve an activation: a name, an instance, a config dict, a callable or None.
+
+    ``None`` means the identity (``Linear``), as in Keras' ``Dense(activation=None)``.
+    """
+    if identifier is None:
+        return Linear()
+    if callable(identifier) and not isinstance(identifier, (Activation, type)):
+        return FunctionActivation(identifier)
+    return _registry.get(identifier)
+
+
+@register("linear", "identity")
+class Linear(Activation):
+    """``a = z``."""
+
+    def __call__(self, z):
+        return z
+
+    def backward(self, z, a, grad):
+        return grad
+
+
+@register("relu")
+class ReLU(Activation):
+    """``a = max(z, 0)``; ``dL/dz = grad * (z > 0)``."""
+
+    def __call__(self, z):
+        return ops.namespace(z).maximum(z, 0)
+
+    def backward(self, z, a, grad):
+        return grad * (z > 0)
+
+
+@register("leaky_relu")
+class LeakyReLU(Activation):
+    """``a = z if z > 0 else negative_slope * z``."""
+
+    def __init__(self, negative_slope=0.2):
+        self.negative_slope = validation.check_float("negative_slope", negative_slope)
+
+    def __call__(self, z):
+        return ops.namespace(z).where(z > 0, z, self.negative_slope * z)
+
+    def backward(self, z, a, grad):
+        return grad * np.where(z > 0, 1.0, self.negative_slope).astype(grad.dtype, copy=False)
+
+
+@register("elu")
+class ELU(Activation):
+    """``a = z if z > 0 else alpha * (exp(z) - 1)``; ``da/dz = 1`` or ``a + alpha``."""
+
+    def __init__(self, alpha=1.0):
+        self.alpha = validation.check_float("alpha", alpha)
+
+    def __call__(self, z):
+        xp = ops.namespace(z)
+        return xp.where(z > 0, z, self.alpha * xp.expm1(xp.minimum(z, 0)))
+
+    def backward(self, z, a, grad):
+        return grad * np.where(z > 0, 1.0, a + self.alpha)
+
+
+@register("sigmoid", "logistic")
+class Sigmoid(Activation):
+    """``a = 1 / (1 + exp(-z))``; ``dL/dz = grad * a * (1 - a)``."""
+
+    def __call__(self, z):
+        return ops.sigmoid(z)
+
+    def backward(self, z, a, grad):
+        return grad * a * (1 - a)
+
+
+@register("tanh")
+class Tanh(Activation):
+    """``a = tanh(z)``; ``dL/dz = grad * (1 - a ** 2)``."""
+
+    def __call__(self, z):
+        return ops.namespace(z).tanh(z)
+
+    def backward(self, z, a, grad):
+        return grad * (1 - a * a)
+
+
+@register("softmax")
+class Softmax(Activation):
+    """``a = exp(z) / sum(exp(z))`` along ``axis``; ``dL/dz = a * (grad - sum(a * grad))``."""
+
+    def __init__(self, axis=-1):
+        self.axis = validation.check_int("axis", axis)
+
+    def __call__(self, z):
+        return ops.softmax(z, axis=self.axis)
+
+    def backward(self, z, a, grad):
+        return a * (grad - np.sum(a * grad, axis=self.axis, keepdims=True))
+
+
+@register("softplus")
+class Softplus(Activation):
+    """``a = log(1 + exp(z))``; ``dL/dz = grad * sigmoid(z)``."""
+
+    def __call__(self, z):
+        return ops.softplus(z)
+
+    def backward(self, z, a, grad):
+        return grad * ops.sigmoid(z)
+
+
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_SQRT_2 = math.sqrt(2.0)
+_SQRT_2PI = math.sqrt(2.0 * math.pi)
+
+
+@register("gelu")
+class GELU(Activation):
+    """Gaussian error linear unit ``a = z * Phi(z)``, ``Phi`` the normal CDF.
+
+    With ``approximate=True`` uses ``0.5 z (1 + tanh(sqrt(2/pi) (z + 0.044715 z^3)))``.
+    """
+
+    def __init__(self, approximate=False):
+        self.approximate = bool(approximate)
+
+    def __call__(self, z):
+        xp = ops.namespace(z)
+        if self.approximate:
+            return 0.5 * z * (1 + xp.tanh(_SQRT_2_OVER_PI * (z + 0.044715 * z**3)))
+        erf = _autograd_special.erf if ops.is_traced(z) else scipy.special.erf
+        return 0.5 * z * (1 + erf(z / _SQRT_2))
+
+    def backward(self, z, a, grad):
+        if self.approximate:
+            u = _SQRT_2_OVER_PI * (z + 0.044715 * z**3)
+            e = np.exp(-2 * np.abs(u))
+            sech2 = 4 * e / (1 + e) ** 2  # 1 - tanh(u)**2 without cancellation or overflow
+            inner = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * z * z)
+            return grad * (0.5 * (1 + np.tanh(u)) + 0.5 * z * sech2 * inner)
+        cdf = 0.5 * (1 + scipy.special.erf(z / _SQRT_2))
+        pdf = np.exp(-0.5 * z * z) / _SQRT_2PI
+        return grad * (cdf + z * pdf)
+
+
+@register("silu", "swish")
+class SiLU(Activation):
+    """``a = z * sigmoid(z)``; ``dL/dz = grad * s * (1 + z * (1 - s))``, ``s = sigmoid(z)``."""
+
+    def __call__(self, z):
+        return z * ops.sigmoid(z)
+
+    def backward(self, z, a, grad):
+        s = ops.sigmoid(z)
+        return grad * s * (1 + z * (1 - s))

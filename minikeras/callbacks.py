@@ -1,0 +1,133 @@
+"""Callbacks: hooks that ``fit``, ``evaluate`` and ``predict`` call as training proceeds."""
+
+import sys
+import time
+
+from tqdm.auto import tqdm
+
+
+class Callback:
+    """Base class. Override any ``on_*`` hook; ``self.model`` and ``self.params`` are set."""
+
+    def __init__(self):
+        self.model = None
+        self.params = {}
+
+    def set_model(self, model):
+        self.model = model
+
+    def set_params(self, params):
+        self.params = params
+
+    def on_train_begin(self, logs=None): pass
+    def on_train_end(self, logs=None): pass
+    def on_epoch_begin(self, epoch, logs=None): pass
+    def on_epoch_end(self, epoch, logs=None): pass
+    def on_train_batch_begin(self, batch, logs=None): pass
+    def on_train_batch_end(self, batch, logs=None): pass
+    def on_test_begin(self, logs=None): pass
+    def on_test_end(self, logs=None): pass
+    def on_test_batch_begin(self, batch, logs=None): pass
+    def on_test_batch_end(self, batch, logs=None): pass
+    def on_predict_begin(self, logs=None): pass
+    def on_predict_end(self, logs=None): pass
+    def on_predict_batch_begin(self, batch, logs=None): pass
+    def on_predict_batch_end(self, batch, logs=None): pass
+
+
+class CallbackList:
+    """Calls a hook on every callback in order; skips batch hooks no callback overrides."""
+
+    def __init__(self, callbacks, model, params):
+        self.callbacks = list(callbacks)
+        for callback in self.callbacks:
+            callback.set_model(model)
+            callback.set_params(params)
+        self._batch_hooks = {
+            hook: [getattr(c, hook) for c in self.callbacks
+                   if getattr(type(c), hook) is not getattr(Callback, hook)]
+            for hook in ("on_train_batch_begin", "on_train_batch_end",
+                         "on_test_batch_begin", "on_test_batch_end",
+                         "on_predict_batch_begin", "on_predict_batch_end")
+        }
+
+    def wants(self, hook):
+        """True if some callback overrides the batch-level ``hook``."""
+        return bool(self._batch_hooks[hook])
+
+    def batch(self, hook, batch, logs=None):
+        for method in self._batch_hooks[hook]:
+            method(batch, logs)
+
+    def __getattr__(self, hook):
+        if not hook.startswith("on_"):
+            raise AttributeError(hook)
+
+        def call_all(*args, **kwargs):
+            for callback in self.callbacks:
+                getattr(callback, hook)(*args, **kwargs)
+
+        return call_all
+
+
+class History(Callback):
+    """Records the epoch logs: ``history.history["loss"]`` is the list of epoch losses."""
+
+    def __init__(self):
+        super().__init__()
+        self.epoch = []
+        self.history = {}
+
+    def on_train_begin(self, logs=None):
+        self.epoch = []
+        self.history = {}
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch.append(epoch)
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(value)
+        if self.model is not None:
+            self.model.history = self
+
+
+def format_logs(logs):
+    """``"loss: 0.1234 - accuracy: 0.9600"``, as Keras prints them."""
+    return " - ".join(f"{k}: {v:.4f}" for k, v in logs.items())
+
+
+class ProgbarLogger(Callback):
+    """Shows training progress: a tqdm bar per epoch (verbose=1) or one line per epoch (2)."""
+
+    def __init__(self, verbose=1, refresh_seconds=0.1):
+        super().__init__()
+        self.verbose = verbose
+        self.refresh_seconds = refresh_seconds
+        self._bar = None
+        self._last = 0.0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch_text = f"Epoch {epoch + 1}/{self.params.get('epochs', '?')}"
+        self._started = time.perf_counter()
+        if self.verbose == 1:
+            self._bar = tqdm(total=self.params.get("steps"), desc=self._epoch_text,
+                             unit="batch", leave=True, file=sys.stdout, dynamic_ncols=True)
+            self._last = 0.0
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self._bar is None:
+            return
+        self._bar.update(1)
+        now = time.perf_counter()
+        if now - self._last >= self.refresh_seconds and logs:
+            self._bar.set_postfix_str(format_logs(logs), refresh=False)
+            self._last = now
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self._bar is not None:
+            self._bar.set_postfix_str(format_logs(logs or {}), refresh=True)
+            self._bar.close()
+            self._bar = None
+        elif self.verbose == 2:
+            seconds = time.perf_counter() - self._started
+            print(f"{self._epoch_text} - {seconds:.2f}s - {format_logs(logs or {})}",
+                  file=sys.stdout, flush=True)

@@ -1,0 +1,158 @@
+"""Weight initializers, all drawing from minikeras' seeded generator.
+
+``utils.set_random_seed(s)`` makes every unseeded initializer reproducible; an initializer
+given its own ``seed`` returns the same values at every call, as in Keras 3.
+"""
+
+import numpy as np
+
+from . import config, utils
+from .registry import Configurable, Registry
+
+
+class Initializer(Configurable):
+    """Base class: ``initializer(shape, dtype=None)`` returns a new array."""
+
+    def __call__(self, shape, dtype=None):
+        raise NotImplementedError
+
+    def _generator(self):
+        seed = getattr(self, "seed", None)
+        return utils.rng() if seed is None else np.random.default_rng(seed)
+
+
+_registry = Registry("initializer", Initializer)
+register = _registry.register
+serialize = _registry.serialize
+
+
+def get(identifier):
+    """Resolve an initializer identifier (name, instance, config dict)."""
+    return _registry.get(identifier)
+
+
+def _fans(shape):
+    """(fan_in, fan_out) as Keras computes them for dense kernels and biases."""
+    if len(shape) == 0:
+        return 1, 1
+    if len(shape) == 1:
+        return shape[0], shape[0]
+    receptive = int(np.prod(shape[:-2])) if len(shape) > 2 else 1
+    return shape[-2] * receptive, shape[-1] * receptive
+
+
+def _truncated_normal(gen, shape, stddev):
+    """Normal samples, redrawn until all lie within two standard deviations."""
+    values = gen.standard_normal(shape)
+    bad = np.abs(values) > 2
+    while bad.any():
+        values[bad] = gen.standard_normal(int(bad.sum()))
+        bad = np.abs(values) > 2
+    return values * stddev
+
+
+# Std of a unit normal truncated at +-2: rescale so the kept samples have the wanted std.
+_TRUNCATION_STD = 0.87962566103423978
+
+
+@register("zeros", "zero")
+class Zeros(Initializer):
+    """All zeros."""
+
+    def __call__(self, shape, dtype=None):
+        return np.zeros(shape, dtype=dtype or config.floatx())
+
+
+@register("ones", "one")
+class Ones(Initializer):
+    """All ones."""
+
+    def __call__(self, shape, dtype=None):
+        return np.ones(shape, dtype=dtype or config.floatx())
+
+
+@register("constant")
+class Constant(Initializer):
+    """Every entry equal to ``value``."""
+
+    def __init__(self, value=0.0):
+        self.value = value
+
+    def __call__(self, shape, dtype=None):
+        return np.full(shape, self.value, dtype=dtype or config.floatx())
+
+
+@register("random_normal")
+class RandomNormal(Initializer):
+    """Normal draws: ``mean + stddev * N(0, 1)``."""
+
+    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+        self.mean, self.stddev, self.seed = mean, stddev, seed
+
+    def __call__(self, shape, dtype=None):
+        values = self.mean + self.stddev * self._generator().standard_normal(shape)
+        return values.astype(dtype or config.floatx())
+
+
+@register("random_uniform")
+class RandomUniform(Initializer):
+    """Uniform draws in ``[minval, maxval)``."""
+
+    def __init__(self, minval=-0.05, maxval=0.05, seed=None):
+        self.minval, self.maxval, self.seed = minval, maxval, seed
+
+    def __call__(self, shape, dtype=None):
+        values = self._generator().uniform(self.minval, self.maxval, shape)
+        return values.astype(dtype or config.floatx())
+
+
+class _VarianceScaling(Initializer):
+    """Shared rule: variance ``scale / fan``, uniform or truncated normal."""
+
+    scale = 1.0
+    fan = "fan_avg"
+    distribution = "uniform"
+
+    def __init__(self, seed=None):
+        self.seed = seed
+
+    def __call__(self, shape, dtype=None):
+        fan_in, fan_out = _fans(tuple(shape))
+        fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[self.fan]
+        variance = self.scale / max(1.0, fan)
+        gen = self._generator()
+        if self.distribution == "uniform":
+            limit = np.sqrt(3.0 * variance)
+            values = gen.uniform(-limit, limit, shape)
+        else:
+            values = _truncated_normal(gen, shape, np.sqrt(variance) / _TRUNCATION_STD)
+        return values.astype(dtype or config.floatx())
+
+
+@register("glorot_uniform", "xavier_uniform")
+class GlorotUniform(_VarianceScaling):
+    """Uniform in ``[-limit, limit]``, ``limit = sqrt(6 / (fan_in + fan_out))``."""
+
+
+@register("glorot_normal", "xavier_normal")
+class GlorotNormal(_VarianceScaling):
+    """Truncated normal with ``stddev = sqrt(2 / (fan_in + fan_out))``."""
+
+    distribution = "truncated_normal"
+
+
+@register("he_uniform")
+class HeUniform(_VarianceScaling):
+    """Uniform in ``[-limit, limit]``, ``limit = sqrt(6 / fan_in)``."""
+
+    scale = 2.0
+    fan = "fan_in"
+
+
+@register("he_normal")
+class HeNormal(_VarianceScaling):
+    """Truncated normal with ``stddev = sqrt(2 / fan_in)``."""
+
+    scale = 2.0
+    fan = "fan_in"
+    distribution = "truncated_normal"

@@ -1,0 +1,13 @@
+"""Layers: the ``Layer`` base class and the built-in layers."""
+
+from .activation import Activation
+from .base import Layer, get, register, serialize
+from .dense import Dense
+from .dropout import Dropout
+from .flatten import Flatten
+from .input import Input
+
+InputLayer = Input
+
+__all__ = ["Layer", "Input", "InputLayer", "Dense", "Activation", "Dropout", "Flatten",
+           "get", "register", "serialize"]

@@ -1,0 +1,38 @@
+"""``Input``: declares the per-sample input shape at the head of a ``Sequential``."""
+
+from .. import validation
+from .base import Layer, register
+
+
+@register("InputLayer")
+class Input(Layer):
+    """Fixes the input shape of a model: ``Input((4,))`` means samples of 4 features.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        Per-sample shape, without the batch axis.
+    """
+
+    def __init__(self, shape, name=None, dtype=None, **kwargs):
+        if isinstance(shape, int):
+            shape = (shape,)
+        if shape is None or not all(isinstance(s, int) and s > 0 for s in tuple(shape)):
+            raise ValueError(
+                f"Argument `shape` of Input must be a tuple of positive ints, "
+                f"got {validation.describe(shape)}."
+            )
+        super().__init__(name=name, dtype=dtype, input_shape=tuple(shape), **kwargs)
+        self.shape = tuple(shape)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def call(self, inputs, training=False):
+        return inputs
+
+    def backward(self, grad_output):
+        return grad_output
+
+    def get_config(self):
+        return {"shape": list(self.shape), "name": self.name, "dtype": self.dtype}

@@ -1,0 +1,285 @@
+"""Loss objects: ``loss(y_true, y_pred)`` is the batch mean; ``gradient`` is its dL/dy_pred.
+
+Each loss writes ``call`` (per-sample values, traceable by autograd) and
+``sample_gradient`` (d per-sample value / d y_pred, by hand). The base class applies sample
+weights and the Keras reduction ``sum_over_batch_size`` (sum divided by the batch size).
+Cross-entropies work on logits with log-sum-exp and log-sigmoid, and fuse with a softmax
+or sigmoid output layer so that back-propagation starts from ``dL/dz = (p - y) / n``.
+"""
+
+import numpy as np
+
+from . import config, ops, validation
+from .activations import Sigmoid, Softmax
+from .registry import Configurable, Registry
+
+
+class Loss(Configurable):
+    """Base class of losses.
+
+    Parameters
+    ----------
+    name : str, optional
+        Defaults to the snake_case class name.
+    """
+
+    def __init__(self, name=None):
+        self.name = name or _snake_case(type(self).__name__)
+
+    def call(self, y_true, y_pred):
+        """Per-sample loss values, shape ``(n,)``."""
+        raise NotImplementedError
+
+    def sample_gradient(self, y_true, y_pred):
+        """Derivative of each sample's loss with respect to its ``y_pred`` row."""
+        raise NotImplementedError
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        """Return ``sum(sample_weight * call(y_true, y_pred)) / n``."""
+        values = self.call(y_true, y_pred)
+        if sample_weight is not None:
+            values = values * sample_weight
+        return ops.namespace(values).sum(values) / values.shape[0]
+
+    def gradient(self, y_true, y_pred, sample_weight=None):
+        """Return ``dL/dy_pred`` of :meth:`__call__`, same shape as ``y_pred``."""
+        grad = self.sample_gradient(y_true, y_pred)
+        scale = 1.0 / y_pred.shape[0]
+        if sample_weight is None:
+            grad *= scale
+        else:
+            grad *= (sample_weight * scale).reshape((-1,) + (1,) * (grad.ndim - 1))
+        return grad
+
+    def fused_with(self, activation):
+        """Return an equivalent loss on the activation's input (logits), or None.
+
+        The model uses it to start back-propagation at ``dL/dz`` of the output layer.
+        """
+        return None
+
+    def prepare_targets(self, y, output_shape):
+        """Check ``y`` against the model's ``output_shape`` and return it as an array.
+
+        Raises
+        ------
+        ValueError
+            If the targets have the wrong form for this loss.
+        """
+        y = validation.check_array("y", y)
+        width = output_shape[-1]
+        if y.ndim == 1 and len(output_shape) == 2 and width == 1:
+            y = y.reshape(-1, 1)
+        if y.shape[1:] != tuple(output_shape[1:]):
+            raise ValueError(
+                f"Argument `y` has shape {y.shape}, but the model's output has shape "
+                f"{tuple(output_shape)} and loss {self.name!r} compares them elementwise."
+                + _label_hint(y, width)
+            )
+        return y
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.get_config()})"
+
+
+def _snake_case(name):
+    out = []
+    for i, ch in enumerate(name):
+        if ch.isupper() and i and not name[i - 1].isupper():
+            out.append("_")
+        out.append(ch.lower())
+    return "".join(out)
+
+
+def _label_hint(y, width):
+    if y.ndim == 1 and width > 1:
+        return (" These look like integer class labels: use 'sparse_categorical_crossentropy', "
+                "or one-hot encode them with minikeras.utils.to_categorical.")
+    return ""
+
+
+def _check_probabilities(y, loss_name):
+    if y.min() < 0 or y.max() > 1:
+        raise ValueError(
+            f"Argument `y` must hold values in [0, 1] for loss {loss_name!r}, "
+            f"got values in [{y.min()}, {y.max()}]."
+        )
+    return y
+
+
+_registry = Registry("loss", Loss)
+register = _registry.register
+serialize = _registry.serialize
+
+
+def get(identifier):
+    """Resolve a loss identifier (name, instance, config dict)."""
+    return _registry.get(identifier)
+
+
+@register("mse", "mean_squared_error")
+class MeanSquaredError(Loss):
+    """``loss = mean((y_pred - y_true) ** 2, axis=-1)``; gradient ``2 (y_pred - y_true) / d``."""
+
+    def call(self, y_true, y_pred):
+        d = y_pred - y_true
+        return ops.namespace(d).mean(d * d, axis=-1)
+
+    def sample_gradient(self, y_true, y_pred):
+        return (y_pred - y_true) * (2.0 / y_pred.shape[-1])
+
+
+@register("mae", "mean_absolute_error")
+class MeanAbsoluteError(Loss):
+    """``loss = mean(|y_pred - y_true|, axis=-1)``; gradient ``sign(y_pred - y_true) / d``."""
+
+    def call(self, y_true, y_pred):
+        xp = ops.namespace(y_pred)
+        return xp.mean(xp.abs(y_pred - y_true), axis=-1)
+
+    def sample_gradient(self, y_true, y_pred):
+        return np.sign(y_pred - y_true) * (1.0 / y_pred.shape[-1])
+
+
+@register("huber", "huber_loss")
+class Huber(Loss):
+    """``e = y_pred - y_true``; ``loss = mean(0.5 e**2 if |e| <= delta else delta (|e| - delta/2))``."""
+
+    def __init__(self, delta=1.0, name=None):
+        super().__init__(name)
+        self.delta = validation.check_float("delta", delta, low=0.0, low_open=True)
+
+    def call(self, y_true, y_pred):
+        xp = ops.namespace(y_pred)
+        abs_error = xp.abs(y_pred - y_true)
+        quadratic = xp.minimum(abs_error, self.delta)
+        linear = abs_error - quadratic
+        return xp.mean(0.5 * quadratic * quadratic + self.delta * linear, axis=-1)
+
+    def sample_gradient(self, y_true, y_pred):
+        error = y_pred - y_true
+        return np.clip(error, -self.delta, self.delta) * (1.0 / y_pred.shape[-1])
+
+
+@register("bce", "binary_crossentropy")
+class BinaryCrossentropy(Loss):
+    """``loss = -mean(y log p + (1 - y) log(1 - p), axis=-1)``.
+
+    With ``from_logits=True`` it is evaluated from ``z`` as
+    ``max(z, 0) - z y + log(1 + exp(-|z|))``, with gradient ``(sigmoid(z) - y) / d``;
+    otherwise ``p`` is clipped to ``[epsilon, 1 - epsilon]`` as in Keras.
+    """
+
+    def __init__(self, from_logits=False, name=None):
+        super().__init__(name)
+        self.from_logits = bool(from_logits)
+
+    def call(self, y_true, y_pred):
+        xp = ops.namespace(y_pred)
+        if self.from_logits:
+            z = y_pred
+            return xp.mean(xp.maximum(z, 0) - z * y_true + xp.log1p(xp.exp(-xp.abs(z))), axis=-1)
+        eps = config.epsilon()
+        p = xp.clip(y_pred, eps, 1 - eps)
+        return -xp.mean(y_true * xp.log(p) + (1 - y_true) * xp.log(1 - p), axis=-1)
+
+    def sample_gradient(self, y_true, y_pred):
+        scale = 1.0 / y_pred.shape[-1]
+        if self.from_logits:
+            return (ops.sigmoid(y_pred) - y_true) * scale
+        eps = config.epsilon()
+        p = np.clip(y_pred, eps, 1 - eps)
+        inside = (y_pred > eps) & (y_pred < 1 - eps)
+        return ((p - y_true) / (p * (1 - p))) * inside * scale
+
+    def fused_with(self, activation):
+        if not self.from_logits and type(activation) is Sigmoid:
+            return BinaryCrossentropy(from_logits=True, name=self.name)
+        return None
+
+    def prepare_targets(self, y, output_shape):
+        return _check_probabilities(super().prepare_targets(y, output_shape), self.name)
+
+
+@register("cce", "categorical_crossentropy")
+class CategoricalCrossentropy(Loss):
+    """``loss = -sum(y * log p, axis=-1)`` for one-hot (or soft) targets ``y``.
+
+    With ``from_logits=True``, ``log p = log_softmax(z)`` and the gradient is
+    ``softmax(z) - y``; otherwise ``p`` is renormalised and clipped to
+    ``[epsilon, 1 - epsilon]`` as in Keras.
+    """
+
+    def __init__(self, from_logits=False, name=None):
+        super().__init__(name)
+        self.from_logits = bool(from_logits)
+
+    def call(self, y_true, y_pred):
+        xp = ops.namespace(y_pred)
+        return -xp.sum(y_true * self._log_probabilities(y_pred, xp), axis=-1)
+
+    def _log_probabilities(self, y_pred, xp):
+        if self.from_logits:
+            return ops.log_softmax(y_pred, axis=-1)
+        eps = config.epsilon()
+        q = y_pred / xp.sum(y_pred, axis=-1, keepdims=True)
+        return xp.log(xp.clip(q, eps, 1 - eps))
+
+    def sample_gradient(self, y_true, y_pred):
+        if self.from_logits:
+            p = ops.softmax(y_pred, axis=-1)
+            return p * np.sum(y_true, axis=-1, keepdims=True) - y_true
+        eps = config.epsilon()
+        total = np.sum(y_pred, axis=-1, keepdims=True)
+        q = y_pred / total
+        inside = (q > eps) & (q < 1 - eps)
+        dq = -y_true / np.clip(q, eps, 1 - eps) * inside
+        return (dq - np.sum(dq * q, axis=-1, keepdims=True)) / total
+
+    def fused_with(self, activation):
+        if not self.from_logits and type(activation) is Softmax and activation.axis == -1:
+            return type(self)(from_logits=True, name=self.name)
+        return None
+
+    def prepare_targets(self, y, output_shape):
+        return _check_probabilities(super().prepare_targets(y, output_shape), self.name)
+
+
+@register("sparse_categorical_crossentropy", "scce")
+class SparseCategoricalCrossentropy(CategoricalCrossentropy):
+    """Categorical cross-entropy with integer class labels ``y`` of shape ``(n,)``.
+
+    ``loss = -log p[y]``; with ``from_logits=True``, ``log p = log_softmax(z)``.
+    """
+
+    def call(self, y_true, y_pred):
+        xp = ops.namespace(y_pred)
+        log_p = self._log_probabilities(y_pred, xp)
+        return -log_p[np.arange(y_pred.shape[0]), y_true]
+
+    def sample_gradient(self, y_true, y_pred):
+        return super().sample_gradient(self._one_hot(y_true, y_pred), y_pred)
+
+    @staticmethod
+    def _one_hot(labels, y_pred):
+        out = np.zeros(y_pred.shape, dtype=y_pred.dtype)
+        out[np.arange(y_pred.shape[0]), labels] = 1
+        return out
+
+    def prepare_targets(self, y, output_shape):
+        labels = validation.check_array("y", y, dtype=np.float64)
+        if labels.ndim == 2 and labels.shape[1] == 1:
+            labels = labels[:, 0]
+        classes = output_shape[-1]
+        if labels.ndim != 1:
+            raise ValueError(
+                f"Argument `y` must hold integer class labels of shape (n,) for loss "
+                f"{self.name!r}, got shape {labels.shape}. For one-hot targets use "
+                "'categorical_crossentropy'."
+            )
+        if np.any(labels != np.round(labels)) or labels.min() < 0 or labels.max() >= classes:
+            raise ValueError(
+                f"Argument `y` must hold integer class labels in [0, {classes - 1}] for a "
+                f"model with {classes} outputs, got values in [{labels.min()}, {labels.max()}]."
+            )
+        return labels.astype(np.intp)

@@ -1,0 +1,155 @@
+"""Stateful metrics: ``update_state`` per batch, ``result`` over everything seen so far.
+
+Totals are kept in float64, so a metric accumulated over batches equals the value on the
+whole data set up to rounding.
+"""
+
+import numpy as np
+
+from . import losses
+from .registry import Configurable, Registry
+
+
+class Metric(Configurable):
+    """Base class: ``update_state(y_true, y_pred, sample_weight=None)``, ``result()``,
+    ``reset_state()``."""
+
+    def __init__(self, name=None):
+        self.name = name or losses._snake_case(type(self).__name__)
+        self.reset_state()
+
+    def reset_state(self):
+        raise NotImplementedError
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        raise NotImplementedError
+
+    def result(self):
+        raise NotImplementedError
+
+    def __repr__(self):
+        return f"{type(self).__name__}(name={self.name!r})"
+
+
+_registry = Registry("metric", Metric)
+register = _registry.register
+serialize = _registry.serialize
+
+
+def get(identifier):
+    """Resolve a metric identifier (name, instance, config dict)."""
+    return _registry.get(identifier)
+
+
+class MeanMetric(Metric):
+    """Weighted mean of per-sample values given by :meth:`values`."""
+
+    def reset_state(self):
+        self.total = 0.0
+        self.count = 0.0
+
+    def values(self, y_true, y_pred):
+        """Per-sample values, shape ``(n,)``."""
+        raise NotImplementedError
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        values = np.asarray(self.values(y_true, y_pred), dtype=np.float64)
+        if sample_weight is None:
+            self.total += float(values.sum())
+            self.count += values.shape[0]
+        else:
+            weights = np.asarray(sample_weight, dtype=np.float64)
+            self.total += float(values @ weights)
+            self.count += float(weights.sum())
+
+    def result(self):
+        return self.total / self.count if self.count else 0.0
+
+
+@register("accuracy", "acc")
+class Accuracy(MeanMetric):
+    """Fraction of predictions exactly equal to the targets."""
+
+    def values(self, y_true, y_pred):
+        return np.mean(np.asarray(y_true).reshape(y_pred.shape) == y_pred, axis=-1)
+
+
+@register("binary_accuracy")
+class BinaryAccuracy(MeanMetric):
+    """Fraction of ``(y_pred > threshold) == y_true`` over the outputs."""
+
+    def __init__(self, name=None, threshold=0.5):
+        self.threshold = threshold
+        super().__init__(name)
+
+    def values(self, y_true, y_pred):
+        return np.mean((y_pred > self.threshold) == (y_true > 0.5), axis=-1)
+
+
+@register("categorical_accuracy")
+class CategoricalAccuracy(MeanMetric):
+    """Fraction with ``argmax(y_pred) == argmax(y_true)`` (one-hot targets)."""
+
+    def values(self, y_true, y_pred):
+        return np.argmax(y_pred, axis=-1) == np.argmax(y_true, axis=-1)
+
+
+@register("sparse_categorical_accuracy")
+class SparseCategoricalAccuracy(MeanMetric):
+    """Fraction with ``argmax(y_pred) == y_true`` (integer labels)."""
+
+    def values(self, y_true, y_pred):
+        return np.argmax(y_pred, axis=-1) == np.asarray(y_true).reshape(-1)
+
+
+@register("mse", "mean_squared_error")
+class MeanSquaredError(MeanMetric):
+    """Mean of ``(y_pred - y_true) ** 2``."""
+
+    def values(self, y_true, y_pred):
+        return losses.MeanSquaredError().call(y_true, y_pred)
+
+
+@register("mae", "mean_absolute_error")
+class MeanAbsoluteError(MeanMetric):
+    """Mean of ``|y_pred - y_true|``."""
+
+    def values(self, y_true, y_pred):
+        return losses.MeanAbsoluteError().call(y_true, y_pred)
+
+
+@register("r2_score", "r2")
+class R2Score(Metric):
+    """Coefficient of determination ``1 - SS_res / SS_tot``, averaged over outputs."""
+
+    def reset_state(self):
+        self.count = 0.0
+        self.sum = self.sum_squares = self.residual = 0.0
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_true = np.asarray(y_true, dtype=np.float64).reshape(y_pred.shape)
+        y_pred = np.asarray(y_pred, dtype=np.float64)
+        if y_true.ndim == 1:
+            y_true, y_pred = y_true[:, None], y_pred[:, None]
+        w = np.ones(len(y_true)) if sample_weight is None else np.asarray(sample_weight, float)
+        self.count = self.count + w.sum()
+        self.sum = self.sum + w @ y_true
+        self.sum_squares = self.sum_squares + w @ (y_true * y_true)
+        self.residual = self.residual + w @ ((y_true - y_pred) ** 2)
+
+    def result(self):
+        if not self.count:
+            return 0.0
+        total = self.sum_squares - self.sum * self.sum / self.count
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r2 = np.where(total > 0, 1 - self.residual / np.where(total > 0, total, 1), 0.0)
+        return float(np.mean(r2))
+
+
+def accuracy_for_loss(loss, output_width):
+    """The accuracy Keras picks for the string "accuracy" given the loss and output width."""
+    if isinstance(loss, losses.BinaryCrossentropy) or output_width == 1:
+        return BinaryAccuracy
+    if isinstance(loss, losses.SparseCategoricalCrossentropy):
+        return SparseCategoricalAccuracy
+    return CategoricalAccuracy

@@ -1,0 +1,647 @@
+"""``Sequential``: a stack of layers with Keras' compile / fit / evaluate / predict.
+
+The training loop reads top to bottom: validate once, split off validation data, then per
+epoch shuffle, run ``train_step`` on each batch (forward, loss, backward, optimizer step)
+and call the callbacks.
+"""
+
+import autograd
+import numpy as np
+
+from .. import callbacks as callbacks_module
+from .. import config, losses, metrics as metrics_module, optimizers, utils, validation
+from ..layers import Input, Layer
+from ..layers.base import unique_name
+
+_VERBOSE_CHOICES = (0, 1, 2, "auto")
+_GRADIENT_MODES = ("backprop", "autograd")
+
+
+class Sequential:
+    """A linear stack of layers.
+
+    Parameters
+    ----------
+    layers : list of Layer, optional
+        An ``Input`` may stand first to fix the input shape.
+    name : str, optional
+
+    Examples
+    --------
+    >>> model = Sequential([Input((4,)), layers.Dense(8, activation="sigmoid"),
+    ...                     layers.Dense(3, activation="softmax")])
+    >>> model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    """
+
+    def __init__(self, layers=None, name=None):
+        self.name = name or unique_name("sequential")
+        self._layers = []
+        self._input_shape = None
+        self.optimizer = None
+        self.loss = None
+        self.compiled = False
+        self.stop_training = False
+        self.history = None
+        self._metric_identifiers = []
+        for layer in layers or []:
+            self.add(layer)
+
+    # ---------------------------------------------------------------- structure
+    @property
+    def layers(self):
+        """The layers, without the ``Input`` (as in Keras)."""
+        return list(self._layers)
+
+    @property
+    def built(self):
+        return bool(self._layers) and all(layer.built for layer in self._layers)
+
+    def add(self, layer):
+        """Append a layer; an ``Input`` (only first) or a layer with ``input_shape``
+        fixes the model's input shape."""
+        if not isinstance(layer, Layer):
+            raise ValueError(
+                f"Argument `layer` must be a minikeras Layer, got {validation.describe(layer)}."
+            )
+        if isinstance(layer, Input):
+            if self._layers or self._input_shape is not None:
+                raise ValueError("An Input can only be the first entry of a Sequential model.")
+            self._input_shape = (None,) + layer.shape
+            return
+        if not self._layers and self._input_shape is None and layer._declared_input_shape:
+            self._input_shape = (None,) + layer._declared_input_shape
+        self._layers.append(layer)
+        if self._input_shape is not None:
+            self._build_layers(self._input_shape)
+
+    def pop(self):
+        """Remove and return the last layer."""
+        if not self._layers:
+            raise IndexError("There are no layers in this model to pop.")
+        layer = self._layers.pop()
+        self._after_structure_change()
+        return layer
+
+    def build(self, input_shape=None):
+        """Create every layer's weights for inputs of ``input_shape`` (batch axis first)."""
+        input_shape = self._input_shape if input_shape is None else tuple(input_shape)
+        if input_shape is None:
+            raise ValueError("Argument `input_shape` is required: the model has no Input.")
+        if len(input_shape) < 2:
+            raise ValueError(
+                f"Argument `input_shape` must include the batch axis, e.g. (None, 4); "
+                f"got {input_shape}."
+            )
+        self._input_shape = (None,) + tuple(input_shape[1:])
+        self._build_layers(self._input_shape)
+
+    def _build_layers(self, input_shape):
+        shape = input_shape
+        for layer in self._layers:
+            if layer.built:
+                layer.check_input_shape((None,) + tuple(shape[1:]))
+            shape = layer.build_for(shape)
+        self._after_structure_change()
+
+    def _after_structure_change(self):
+        for i, layer in enumerate(self._layers):
+            layer._input_gradient_needed = i > 0
+        if self.compiled:
+            self._prepare_training()
+
+    @property
+    def input_shape(self):
+        return self._input_shape
+
+    @property
+    def output_shape(self):
+        return self._layers[-1].output_shape if self.built else None
+
+    # ---------------------------------------------------------------- weights
+    @property
+    def weights(self):
+        return [w for layer in self._layers for w in layer.weights]
+
+    @property
+    def trainable_weights(self):
+        return [w for layer in self._layers for w in layer.trainable_weights]
+
+    @property
+    def non_trainable_weights(self):
+        return [w for layer in self._layers for w in layer.non_trainable_weights]
+
+    def get_weights(self):
+        """Copies of all weights, layer by layer."""
+        return [w for layer in self._layers for w in layer.get_weights()]
+
+    def set_weights(self, weights):
+        """Set all weights from a list in the order of :meth:`get_weights`.
+
+        Every count and shape is checked before any weight changes.
+        """
+        self._require_built("set_weights")
+        weights = list(weights)
+        expected = [w.shape for w in self.weights]
+        got = [np.shape(w) for w in weights]
+        if expected != got:
+            raise ValueError(
+                f"Argument `weights` must be {len(expected)} arrays of shapes {expected}, "
+                f"got {len(got)} arrays of shapes {got}."
+            )
+        start = 0
+        for layer in self._layers:
+            count = len(layer.weights)
+            layer.set_weights(weights[start:start + count])
+            start += count
+
+    def count_params(self):
+        self._require_built("count_params")
+        return sum(layer.count_params() for layer in self._layers)
+
+    # ---------------------------------------------------------------- compile
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, gradients="backprop"):
+        """Configure training.
+
+        Parameters
+        ----------
+        optimizer : str or Optimizer
+            "gd", "sgd", "adam", ... or an instance.
+        loss : str or Loss
+        metrics : list of str or Metric, optional
+            "accuracy" picks the binary, categorical or sparse variant from the loss.
+        gradients : {"backprop", "autograd"}
+            "backprop" uses each layer's ``backward`` (fast); "autograd" differentiates the
+            whole model's loss with autograd (the notebook's way; slow, for teaching).
+        """
+        validation.check_choice("gradients", gradients, _GRADIENT_MODES)
+        if loss is None:
+            raise ValueError("Argument `loss` of compile is required, got None.")
+        if metrics is not None and not isinstance(metrics, (list, tuple)):
+            raise ValueError(
+                f"Argument `metrics` must be a list, got {validation.describe(metrics)}."
+            )
+        optimizer = optimizers.get(optimizer)
+        loss = losses.get(loss)
+        for identifier in metrics or []:
+            if not (isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc")):
+                metrics_module.get(identifier)
+        self.optimizer = optimizer
+        self.loss = loss
+        self.gradients = gradients
+        self._metric_identifiers = list(metrics or [])
+        self.compiled = True
+        self._prepare_training()
+
+    def _prepare_training(self):
+        """Derive the per-model training state from layers, loss and optimizer."""
+        self._fused_loss = None
+        self._metrics = None
+        if not self.built:
+            return
+        last = self._layers[-1]
+        if hasattr(last, "backward_from_logits"):
+            self._fused_loss = self.loss.fused_with(last.activation)
+        self._trainable_items = [item for layer in self._layers
+                                 for item in layer.trainable_items()]
+        self._grads_and_vars = [(g, w) for w, g, _, _ in self._trainable_items]
+        self._regularized = [(w, g, r) for w, g, r, _ in self._trainable_items if r is not None]
+        width = self.output_shape[-1]
+        self._metrics = [self._resolve_metric(m, width) for m in self._metric_identifiers]
+
+    def _resolve_metric(self, identifier, width):
+        if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc"):
+            return metrics_module.accuracy_for_loss(self.loss, width)(name=identifier)
+        metric = metrics_module.get(identifier)
+        if isinstance(identifier, str):
+            metric.name = identifier
+        return metric
+
+    @property
+    def metrics_names(self):
+        """``["loss", metric names...]``, the order :meth:`evaluate` returns them in."""
+        return ["loss"] + [m.name for m in self._metrics or []]
+
+    # ---------------------------------------------------------------- data
+    def _prepare_x(self, x, argument="x"):
+        """Convert and check inputs; builds the model on first use."""
+        x = validation.check_array(argument, x, dtype=self._dtype(), min_ndim=2)
+        if self._input_shape is not None:
+            expected = self._input_shape
+            if tuple(x.shape[1:]) != tuple(expected[1:]):
+                raise ValueError(
+                    f"Argument `{argument}` has shape {x.shape}, but the model expects inputs "
+                    f"of shape {expected}: {tuple(expected[1:])} features per sample, "
+                    f"got {tuple(x.shape[1:])}."
+                )
+        return x
+
+    def _prepare_data(self, x, y, sample_weight, argument_suffix=""):
+        x = self._prepare_x(x, "x" + argument_suffix)
+        if y is None:
+            raise ValueError(f"Argument `y{argument_suffix}` is required, got None.")
+        y = np.asarray(y)
+        validation.check_same_length(**{"x" + argument_suffix: x, "y" + argument_suffix: y})
+        self._ensure_built(x.shape)
+        y = self.loss.prepare_targets(y, self.output_shape)
+        if sample_weight is not None:
+            sample_weight = validation.check_array("sample_weight" + argument_suffix,
+                                                   sample_weight, dtype=self._dtype())
+            if sample_weight.shape != (len(x),):
+                raise ValueError(
+                    f"Argument `sample_weight{argument_suffix}` must have shape ({len(x)},), "
+                    f"got {sample_weight.shape}."
+                )
+        return x, y, sample_weight
+
+    def _ensure_built(self, x_shape):
+        if not self._layers:
+            raise ValueError("The model has no layers; add some before training.")
+        if not self.built:
+            self.build((None,) + tuple(x_shape[1:]))
+
+    def _dtype(self):
+        for layer in self._layers:
+            if layer.built and layer.weights:
+                return layer.weights[0].dtype
+        return np.dtype(config.floatx())
+
+    def _class_weights(self, class_weight, y):
+        """Turn ``{class: weight}`` into one weight per sample."""
+        if not isinstance(class_weight, dict):
+            raise ValueError(
+                f"Argument `class_weight` must be a dict {{class index: weight}}, "
+                f"got {validation.describe(class_weight)}."
+            )
+        labels = y if y.ndim == 1 else (y[:, 0] > 0.5 if y.shape[1] == 1 else y.argmax(axis=1))
+        labels = labels.astype(np.intp)
+        table = np.ones(int(max(labels.max(), *class_weight.keys())) + 1, dtype=self._dtype())
+        for cls, weight in class_weight.items():
+            table[validation.check_int("class_weight key", cls, minimum=0)] = weight
+        return table[labels]
+
+    # ---------------------------------------------------------------- steps
+    def _forward(self, x, training):
+        if not training:
+            for layer in self._layers:
+                x = layer._call(x, False)
+            return x
+        for layer in self._layers:
+            x = layer.forward(x, True)
+        return x
+
+    def _loss_value(self, y, outputs, sample_weight):
+        """Loss on this batch; from the logits when the output activation is fused."""
+        if self._fused_loss is not None:
+            return self._fused_loss(y, self._layers[-1].logits, sample_weight)
+        return self.loss(y, outputs, sample_weight)
+
+    def _regularization_penalty(self, weights=None):
+        if weights is None:
+            return sum(float(r(w)) for w, _, r in self._regularized)
+        return sum(r(v) for v, (_, _, r, _) in zip(weights, self._trainable_items)
+                   if r is not None)
+
+    def train_step(self, x, y, sample_weight=None):
+        """One optimizer step on a batch; returns ``(loss, outputs)``."""
+        if self.gradients == "autograd":
+            loss, outputs = self._gradients_by_autograd(x, y, sample_weight)
+        else:
+            loss, outputs = self._gradients_by_backprop(x, y, sample_weight)
+        self.optimizer.apply_gradients(self._grads_and_vars)
+        return loss, outputs
+
+    def _gradients_by_backprop(self, x, y, sample_weight):
+        outputs = self._forward(x, training=True)
+        loss = float(self._loss_value(y, outputs, sample_weight))
+        last = self._layers[-1]
+        if self._fused_loss is not None:
+            grad = last.backward_from_logits(
+                self._fused_loss.gradient(y, last.logits, sample_weight))
+            remaining = self._layers[-2::-1]
+        else:
+            grad = self.loss.gradient(y, outputs, sample_weight)
+            remaining = self._layers[::-1]
+        for layer in remaining:
+            grad = layer.backward(grad)
+        for w, g, regularizer in self._regularized:
+            loss += float(regularizer(w))
+            g += regularizer.gradient(w)
+        return loss, outputs
+
+    def _gradients_by_autograd(self, x, y, sample_weight):
+        seen = {}
+
+        def objective(weights):
+            outputs = self._forward_with(weights, x)
+            seen["outputs"] = outputs
+            return self._loss_value(y, outputs, sample_weight) + \
+                self._regularization_penalty(weights)
+
+        loss, grads = autograd.value_and_grad(objective)(
+            [w for w, _, _, _ in self._trainable_items])
+        for (_, buffer, _, _), g in zip(self._trainable_items, grads):
+            buffer[...] = g
+        outputs = seen["outputs"]
+        return float(loss), getattr(outputs, "_value", outputs)
+
+    def _forward_with(self, trainable_values, x):
+        """Forward pass (training mode) with the trainable weights replaced by ``values``."""
+        values = iter(trainable_values)
+        for layer in self._layers:
+            trainable = {id(w) for w in layer.trainable_weights}
+            substituted = [next(values) if id(w) in trainable else w for w in layer.weights]
+            with layer.bound_weights(substituted):
+                x = layer._call(x, True)
+        return x
+
+    def loss_and_gradients(self, x, y, sample_weight=None, method="backprop"):
+        """Loss and ``{weight name: gradient}`` on one batch, without updating anything.
+
+        ``method`` is "backprop" or "autograd"; used by :func:`minikeras.utils.check_gradients`.
+        """
+        self._require_compiled("loss_and_gradients")
+        validation.check_choice("method", method, _GRADIENT_MODES)
+        x, y, sample_weight = self._prepare_data(x, y, sample_weight)
+        if method == "autograd":
+            loss, _ = self._gradients_by_autograd(x, y, sample_weight)
+        else:
+            loss, _ = self._gradients_by_backprop(x, y, sample_weight)
+        return loss, {name: g.copy() for _, g, _, name in self._trainable_items}
+
+    # ---------------------------------------------------------------- fit
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0):
+        """Train the model for ``epochs`` passes over ``(x, y)``.
+
+        Parameters
+        ----------
+        x, y : array-like
+            Inputs ``(n, features)`` and targets in the form the loss expects.
+        batch_size : int, default 32
+            Pass ``len(x)`` for full-batch gradient descent.
+        epochs : int
+        verbose : {"auto", 0, 1, 2}
+            0 silent, 1 a progress bar per epoch, 2 one line per epoch; "auto" is 1.
+        callbacks : list of Callback, optional
+        validation_split : float in [0, 1)
+            Fraction of the data, taken from the end before shuffling, held out.
+        validation_data : tuple ``(x_val, y_val)`` or ``(x_val, y_val, sample_weight_val)``
+        shuffle : bool
+            Reshuffle the training data before each epoch.
+        class_weight : dict, optional
+            ``{class index: weight}`` multiplying each sample's loss.
+        sample_weight : array-like of shape (n,), optional
+        initial_epoch : int
+
+        Returns
+        -------
+        History
+            ``history.history`` maps "loss", each metric and their "val_" forms to lists.
+
+        Raises
+        ------
+        RuntimeError
+            If the model was not compiled.
+        ValueError
+            If an argument or the data is malformed; raised before anything changes.
+        """
+        self._require_compiled("fit")
+        batch_size = validation.check_int("batch_size", 32 if batch_size is None else batch_size,
+                                          minimum=1)
+        epochs = validation.check_int("epochs", epochs, minimum=0)
+        initial_epoch = validation.check_int("initial_epoch", initial_epoch, minimum=0)
+        verbose = validation.check_choice("verbose", verbose, _VERBOSE_CHOICES)
+        validation_split = validation.check_float("validation_split", validation_split,
+                                                  low=0.0, high=1.0, high_open=True)
+        if not isinstance(shuffle, (bool, np.bool_)):
+            raise ValueError(f"Argument `shuffle` must be a bool, got {validation.describe(shuffle)}.")
+        callbacks = list(callbacks or [])
+        for c in callbacks:
+            if not isinstance(c, callbacks_module.Callback):
+                raise ValueError(
+                    f"Argument `callbacks` must hold Callback instances, got {validation.describe(c)}."
+                )
+        x, y, sample_weight = self._prepare_data(x, y, sample_weight)
+        if class_weight is not None:
+            weights = self._class_weights(class_weight, y)
+            sample_weight = weights if sample_weight is None else sample_weight * weights
+        val = None
+        if validation_data is not None:
+            val = self._prepare_validation_data(validation_data)
+        elif validation_split:
+            split = int(len(x) * (1.0 - validation_split))
+            if split == 0 or split == len(x):
+                raise ValueError(
+                    f"Argument `validation_split={validation_split}` leaves "
+                    f"{split} training and {len(x) - split} validation samples out of {len(x)}; "
+                    "both must be at least one."
+                )
+            val = (x[split:], y[split:], None if sample_weight is None else sample_weight[split:])
+            x, y = x[:split], y[:split]
+            sample_weight = None if sample_weight is None else sample_weight[:split]
+
+        n = len(x)
+        steps = -(-n // batch_size)
+        history = callbacks_module.History()
+        all_callbacks = [history] + callbacks
+        if verbose != 0:
+            all_callbacks.append(callbacks_module.ProgbarLogger(1 if verbose == "auto" else verbose))
+        callback_list = callbacks_module.CallbackList(
+            all_callbacks, self, {"epochs": epochs, "steps": steps, "verbose": verbose})
+        want_batch_logs = callback_list.wants("on_train_batch_end")
+
+        self.stop_training = False
+        self.history = history
+        callback_list.on_train_begin()
+        for epoch in range(initial_epoch, epochs):
+            callback_list.on_epoch_begin(epoch)
+            xs, ys, ws = x, y, sample_weight
+            if shuffle:
+                order = utils.rng().permutation(n)
+                xs, ys = x[order], y[order]
+                ws = None if sample_weight is None else sample_weight[order]
+            tracker = _MeanTracker()
+            for m in self._metrics:
+                m.reset_state()
+            for step, batch in enumerate(utils.batch_slices(n, batch_size)):
+                callback_list.batch("on_train_batch_begin", step)
+                xb, yb = xs[batch], ys[batch]
+                wb = None if ws is None else ws[batch]
+                loss, outputs = self.train_step(xb, yb, wb)
+                tracker.add(loss, len(xb))
+                for m in self._metrics:
+                    m.update_state(yb, outputs, wb)
+                if want_batch_logs:
+                    callback_list.batch("on_train_batch_end", step,
+                                        self._logs(tracker.result()))
+                if self.stop_training:
+                    break
+            logs = self._logs(tracker.result())
+            if val is not None:
+                val_logs = self._evaluate_arrays(*val, batch_size=batch_size)
+                logs.update({"val_" + k: v for k, v in val_logs.items()})
+            callback_list.on_epoch_end(epoch, logs)
+            if self.stop_training:
+                break
+        callback_list.on_train_end(logs=None)
+        return history
+
+    def _prepare_validation_data(self, validation_data):
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+            raise ValueError(
+                "Argument `validation_data` must be a tuple (x_val, y_val) or "
+                f"(x_val, y_val, sample_weight_val), got {validation.describe(validation_data)}."
+            )
+        x_val, y_val = validation_data[0], validation_data[1]
+        w_val = validation_data[2] if len(validation_data) == 3 else None
+        return self._prepare_data(x_val, y_val, w_val, argument_suffix="_val")
+
+    def _logs(self, loss):
+        logs = {"loss": loss}
+        for m in self._metrics:
+            logs[m.name] = float(m.result())
+        return logs
+
+    # ---------------------------------------------------------------- evaluate / predict
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
+                 return_dict=False):
+        """Loss (and metrics) on ``(x, y)``, computed batch by batch.
+
+        Returns
+        -------
+        float, list or dict
+            The loss alone when no metric was compiled, else ``[loss, metric, ...]``;
+            a ``{name: value}`` dict with ``return_dict=True``.
+        """
+        self._require_compiled("evaluate")
+        batch_size = validation.check_int("batch_size", 32 if batch_size is None else batch_size,
+                                          minimum=1)
+        validation.check_choice("verbose", verbose, _VERBOSE_CHOICES)
+        x, y, sample_weight = self._prepare_data(x, y, sample_weight)
+        logs = self._evaluate_arrays(x, y, sample_weight, batch_size)
+        if verbose in (1, 2, "auto") and verbose != 0:
+            print(callbacks_module.format_logs(logs))
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    def _evaluate_arrays(self, x, y, sample_weight, batch_size):
+        tracker = _MeanTracker()
+        for m in self._metrics:
+            m.reset_state()
+        for batch in utils.batch_slices(len(x), batch_size):
+            yb = y[batch]
+            wb = None if sample_weight is None else sample_weight[batch]
+            outputs = self._forward(x[batch], training=False)
+            tracker.add(float(self._loss_value(yb, outputs, wb)), len(yb))
+            for m in self._metrics:
+                m.update_state(yb, outputs, wb)
+        if self._regularized:
+            tracker.total += self._regularization_penalty() * tracker.count
+        return self._logs(tracker.result())
+
+    def predict(self, x, batch_size=None, verbose="auto"):
+        """Model outputs for ``x``, computed in batches of ``batch_size`` (default 32)."""
+        batch_size = validation.check_int("batch_size", 32 if batch_size is None else batch_size,
+                                          minimum=1)
+        validation.check_choice("verbose", verbose, _VERBOSE_CHOICES)
+        x = self._prepare_x(x)
+        self._ensure_built(x.shape)
+        outputs = None
+        for batch in utils.batch_slices(len(x), batch_size):
+            out = self._forward(x[batch], training=False)
+            if outputs is None:
+                outputs = np.empty((len(x),) + out.shape[1:], dtype=out.dtype)
+            outputs[batch] = out
+        return outputs
+
+    def __call__(self, inputs, training=False):
+        """Forward pass on a batch (builds on first use)."""
+        x = self._prepare_x(inputs, "inputs")
+        self._ensure_built(x.shape)
+        return self._forward(x, training)
+
+    # ---------------------------------------------------------------- summary
+    def summary(self, print_fn=None):
+        """Print a table of layers, output shapes and parameter counts."""
+        print_fn = print_fn or print
+        rows = [(f"{layer.name} ({type(layer).__name__})",
+                 str(layer.output_shape if layer.built else "?"),
+                 f"{layer.count_params():,}" if layer.built else "0 (unbuilt)")
+                for layer in self._layers]
+        header = ("Layer (type)", "Output Shape", "Param #")
+        widths = [max(len(r[i]) for r in rows + [header]) + 2 for i in range(3)]
+        widths = [max(widths[0], 30), max(widths[1], 24), max(widths[2], 12)]
+
+        def line(left, mid, right, fill="─"):
+            return left + mid.join(fill * w for w in widths) + right
+
+        def row(cells):
+            return ("│ " + cells[0].ljust(widths[0] - 1) + "│ " + cells[1].ljust(widths[1] - 1)
+                    + "│" + cells[2].rjust(widths[2] - 1) + " │")
+
+        lines = [f'Model: "{self.name}"', line("┌", "┬", "┐"), row(header), line("├", "┼", "┤")]
+        for i, r in enumerate(rows):
+            lines.append(row(r))
+            lines.append(line("├", "┼", "┤") if i < len(rows) - 1 else line("└", "┴", "┘"))
+        if not rows:
+            lines.append(line("└", "┴", "┘"))
+        trainable = sum(w.size for w in self.trainable_weights)
+        total = sum(w.size for w in self.weights)
+        itemsize = self._dtype().itemsize
+        for label, count in (("Total", total), ("Trainable", trainable),
+                             ("Non-trainable", total - trainable)):
+            lines.append(f" {label} params: {count:,} ({_bytes(count * itemsize)})")
+        print_fn("\n".join(lines))
+
+    # ---------------------------------------------------------------- helpers
+    def _require_compiled(self, method):
+        if not self.compiled:
+            raise RuntimeError(
+                f"You must call compile() before {method}(): the model has no loss or optimizer."
+            )
+
+    def _require_built(self, method):
+        if not self.built:
+            raise ValueError(
+                f"The model must be built before {method}(): give it an Input, call "
+                "build(input_shape), or call it on data."
+            )
+
+    def get_config(self):
+        """The architecture: the ``Input`` shape and every layer's config."""
+        return {
+            "name": self.name,
+            "input_shape": None if self._input_shape is None else list(self._input_shape[1:]),
+            "layers": [{"class_name": type(layer).__name__, "config": layer.get_config()}
+                       for layer in self._layers],
+        }
+
+    def __repr__(self):
+        return f"<Sequential name={self.name!r}, layers={len(self._layers)}, built={self.built}>"
+
+
+class _MeanTracker:
+    """Running mean of per-batch losses, weighted by batch size, in float64."""
+
+    __slots__ = ("total", "count")
+
+    def __init__(self):
+        self.total = 0.0
+        self.count = 0
+
+    def add(self, value, count):
+        self.total += value * count
+        self.count += count
+
+    def result(self):
+        return self.total / self.count if self.count else 0.0
+
+
+def _bytes(n):
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.2f} {unit}"
+        n /= 1024

@@ -1,0 +1,89 @@
+"""Array operations that autograd can differentiate, for writing custom layers.
+
+``minikeras.ops`` re-exports ``autograd.numpy`` (so ``ops.exp``, ``ops.sum``, ``ops.where``
+... all trace), plus Keras-named helpers such as :func:`relu`, :func:`sigmoid`,
+:func:`softmax` and :func:`log_softmax`, written to stay finite for very large inputs.
+
+Built-in pieces use :func:`namespace` to pick plain numpy on the fast path and
+``autograd.numpy`` only while autograd is tracing, so one formula serves both.
+"""
+
+import numpy as _np
+from autograd.numpy import *  # noqa: F401,F403  (the differentiable numpy namespace)
+import autograd.numpy as _anp
+from autograd.tracer import isbox as _isbox
+
+
+def namespace(*arrays):
+    """Return ``autograd.numpy`` if any argument is being traced by autograd, else numpy.
+
+    Plain numpy skips autograd's dispatch overhead on the training hot path.
+    """
+    for a in arrays:
+        if _isbox(a):
+            return _anp
+    return _np
+
+
+def is_traced(x):
+    """Return True if ``x`` is an autograd tracer box rather than a plain array."""
+    return _isbox(x)
+
+
+def matmul(a, b):
+    """Matrix product ``a @ b``."""
+    return a @ b
+
+
+def relu(x):
+    """Rectified linear unit, ``max(x, 0)``."""
+    return namespace(x).maximum(x, 0)
+
+
+def sigmoid(x):
+    """Logistic sigmoid ``1 / (1 + exp(-x))``, evaluated without overflow for any x."""
+    xp = namespace(x)
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def log_sigmoid(x):
+    """``log(sigmoid(x)) = -softplus(-x)``, finite for any x."""
+    return -softplus(-x)
+
+
+def softplus(x):
+    """``log(1 + exp(x))`` computed as ``max(x, 0) + log1p(exp(-|x|))``."""
+    xp = namespace(x)
+    return xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
+
+
+def log_softmax(x, axis=-1):
+    """``x - logsumexp(x)`` along ``axis``; shifts by the maximum so nothing overflows."""
+    xp = namespace(x)
+    shifted = x - _stop_gradient_max(x, axis)
+    return shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
+
+
+def softmax(x, axis=-1):
+    """``exp(x) / sum(exp(x))`` along ``axis``, shifted by the maximum for stability."""
+    xp = namespace(x)
+    e = xp.exp(x - _stop_gradient_max(x, axis))
+    return e / xp.sum(e, axis=axis, keepdims=True)
+
+
+def logsumexp(x, axis=-1, keepdims=False):
+    """``log(sum(exp(x)))`` along ``axis`` without overflow."""
+    xp = namespace(x)
+    m = _stop_gradient_max(x, axis)
+    out = m + xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True))
+    return out if keepdims else xp.squeeze(out, axis=axis)
+
+
+def _stop_gradient_max(x, axis):
+    # The shift cancels mathematically, so its gradient is zero; taking it from the raw
+    # values keeps autograd from routing gradient through the (non-smooth) max.
+    raw = x._value if _isbox(x) else x
+    while _isbox(raw):
+        raw = raw._value
+    return _np.max(raw, axis=axis, keepdims=True)

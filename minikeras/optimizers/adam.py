@@ -1,0 +1,63 @@
+"""Adam, with the AMSGrad variant."""
+
+import math
+
+import numpy as np
+
+from .. import validation
+from .base import Optimizer, register
+
+
+@register("adam")
+class Adam(Optimizer):
+    """Adaptive moment estimation.
+
+    Update rule (Keras 3), with ``t = iterations + 1``::
+
+        m = m + (g - m) * (1 - beta_1)
+        v = v + (g ** 2 - v) * (1 - beta_2)
+        v_hat = max(v_hat, v); v = v_hat                  # amsgrad=True only
+        alpha = learning_rate * sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
+        w = w - alpha * m / (sqrt(v) + epsilon)
+
+    Parameters
+    ----------
+    learning_rate : float or LearningRateSchedule, default 0.001
+    beta_1, beta_2 : float in [0, 1)
+    epsilon : float, default 1e-7
+    amsgrad : bool, default False
+    """
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                 amsgrad=False, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta_1 = validation.check_float("beta_1", beta_1, low=0.0, high=1.0, high_open=True)
+        self.beta_2 = validation.check_float("beta_2", beta_2, low=0.0, high=1.0, high_open=True)
+        self.epsilon = validation.check_float("epsilon", epsilon, low=0.0)
+        self.amsgrad = bool(amsgrad)
+
+    def build_slots(self, variable):
+        slots = [np.zeros_like(variable), np.zeros_like(variable)]
+        if self.amsgrad:
+            slots.append(np.zeros_like(variable))
+        return slots
+
+    def update_step(self, gradient, variable, learning_rate, slots, scratch):
+        m, v = slots[0], slots[1]
+        t = self.iterations + 1
+        alpha = learning_rate * math.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
+        np.subtract(gradient, m, out=scratch)
+        scratch *= 1 - self.beta_1
+        m += scratch
+        np.multiply(gradient, gradient, out=scratch)
+        scratch -= v
+        scratch *= 1 - self.beta_2
+        v += scratch
+        if self.amsgrad:
+            np.maximum(slots[2], v, out=slots[2])
+            v = slots[2]
+        np.sqrt(v, out=scratch)
+        scratch += self.epsilon
+        np.divide(m, scratch, out=scratch)
+        scratch *= alpha
+        variable -= scratch

@@ -1,0 +1,65 @@
+"""RMSprop: divide the gradient by a running root-mean-square of recent gradients."""
+
+import numpy as np
+
+from .. import validation
+from .base import Optimizer, register
+
+
+@register("rmsprop")
+class RMSprop(Optimizer):
+    """RMSprop, Keras' default optimizer for ``compile``.
+
+    Update rule (Keras 3)::
+
+        velocity = rho * velocity + (1 - rho) * g ** 2
+        average = rho * average + (1 - rho) * g              # centered=True only
+        denominator = velocity - average ** 2 + epsilon      # or velocity + epsilon
+        increment = learning_rate * g / sqrt(denominator)
+        momentum_buffer = momentum * momentum_buffer + increment   # momentum > 0 only
+        w = w - increment   (or w - momentum_buffer)
+
+    Parameters
+    ----------
+    learning_rate : float or LearningRateSchedule, default 0.001
+    rho : float in [0, 1), default 0.9
+    momentum : float in [0, 1], default 0.0
+    epsilon : float, default 1e-7
+    centered : bool, default False
+    """
+
+    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7,
+                 centered=False, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.rho = validation.check_float("rho", rho, low=0.0, high=1.0, high_open=True)
+        self.momentum = validation.check_float("momentum", momentum, low=0.0, high=1.0)
+        self.epsilon = validation.check_float("epsilon", epsilon, low=0.0)
+        self.centered = bool(centered)
+
+    def build_slots(self, variable):
+        count = 1 + bool(self.momentum) + self.centered
+        return [np.zeros_like(variable) for _ in range(count)]
+
+    def update_step(self, gradient, variable, learning_rate, slots, scratch):
+        velocity = slots[0]
+        velocity *= self.rho
+        velocity += np.multiply(gradient, gradient, out=scratch) * (1 - self.rho)
+        if self.centered:
+            average = slots[-1]
+            average *= self.rho
+            average += (1 - self.rho) * gradient
+            np.multiply(average, average, out=scratch)
+            np.subtract(velocity, scratch, out=scratch)
+        else:
+            np.copyto(scratch, velocity)
+        scratch += self.epsilon
+        np.sqrt(scratch, out=scratch)
+        np.divide(gradient, scratch, out=scratch)
+        scratch *= learning_rate
+        if self.momentum:
+            buffer = slots[1]
+            buffer *= self.momentum
+            buffer += scratch
+            variable -= buffer
+        else:
+            variable -= scratch

@@ -1,0 +1,20 @@
+"""Learning-rate schedules: ``schedule(step)`` gives the learning rate at optimizer step ``step``."""
+
+from ..registry import Configurable, Registry
+
+
+class LearningRateSchedule(Configurable):
+    """Base class: subclasses implement ``__call__(step)`` returning a float."""
+
+    def __call__(self, step):
+        raise NotImplementedError
+
+
+_registry = Registry("learning rate schedule", LearningRateSchedule)
+register = _registry.register
+serialize = _registry.serialize
+
+
+def get(identifier):
+    """Resolve a schedule identifier (name, instance, config dict)."""
+    return _registry.get(identifier)

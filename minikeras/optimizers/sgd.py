@@ -1,0 +1,49 @@
+"""Stochastic gradient descent, with optional (Nesterov) momentum."""
+
+import numpy as np
+
+from .. import validation
+from .base import Optimizer, register
+
+
+@register("sgd", "gd")
+class SGD(Optimizer):
+    """Gradient descent; ``"gd"`` is this class with its defaults (no momentum).
+
+    Update rule (Keras 3)::
+
+        if momentum == 0:
+            w = w - learning_rate * g
+        else:
+            velocity = momentum * velocity - learning_rate * g
+            w = w + velocity                                        # plain momentum
+            w = w + momentum * velocity - learning_rate * g         # nesterov=True
+
+    Parameters
+    ----------
+    learning_rate : float or LearningRateSchedule, default 0.01
+    momentum : float in [0, 1], default 0.0
+    nesterov : bool, default False
+    """
+
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.momentum = validation.check_float("momentum", momentum, low=0.0, high=1.0)
+        self.nesterov = bool(nesterov)
+
+    def build_slots(self, variable):
+        return [np.zeros_like(variable)] if self.momentum else []
+
+    def update_step(self, gradient, variable, learning_rate, slots, scratch):
+        step = np.multiply(gradient, learning_rate, out=scratch)
+        if not self.momentum:
+            variable -= step
+            return
+        (velocity,) = slots
+        velocity *= self.momentum
+        velocity -= step
+        if self.nesterov:
+            variable -= step
+            variable += np.multiply(velocity, self.momentum, out=scratch)
+        else:
+            variable += velocity

@@ -1,0 +1,58 @@
+"""Weight penalties added to the training loss, each with its analytic gradient."""
+
+import numpy as np
+
+from . import ops, validation
+from .registry import Configurable, Registry
+
+
+class Regularizer(Configurable):
+    """Base class: ``penalty = regularizer(w)``; ``gradient(w)`` is d penalty / dw."""
+
+    def __call__(self, w):
+        raise NotImplementedError
+
+    def gradient(self, w):
+        raise NotImplementedError
+
+
+_registry = Registry("regularizer", Regularizer)
+register = _registry.register
+serialize = _registry.serialize
+
+
+def get(identifier):
+    """Resolve a regularizer identifier (name, instance, config dict, None)."""
+    return _registry.get(identifier)
+
+
+@register("l1l2", "l1_l2")
+class L1L2(Regularizer):
+    """``penalty = l1 * sum(|w|) + l2 * sum(w ** 2)``."""
+
+    def __init__(self, l1=0.0, l2=0.0):
+        self.l1 = validation.check_float("l1", l1, low=0.0)
+        self.l2 = validation.check_float("l2", l2, low=0.0)
+
+    def __call__(self, w):
+        xp = ops.namespace(w)
+        return self.l1 * xp.sum(xp.abs(w)) + self.l2 * xp.sum(w * w)
+
+    def gradient(self, w):
+        return self.l1 * np.sign(w) + (2.0 * self.l2) * w
+
+
+@register("l1")
+class L1(L1L2):
+    """``penalty = l1 * sum(|w|)``."""
+
+    def __init__(self, l1=0.01):
+        super().__init__(l1=l1)
+
+
+@register("l2")
+class L2(L1L2):
+    """``penalty = l2 * sum(w ** 2)``."""
+
+    def __init__(self, l2=0.01):
+        super().__init__(l2=l2)

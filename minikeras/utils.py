@@ -1,0 +1,191 @@
+"""Seeding, label encoding, batching, gradient checking and plotting helpers."""
+
+import random
+
+import numpy as np
+
+from . import config, validation
+
+_rng = np.random.default_rng()
+
+
+def set_random_seed(seed):
+    """Seed every source of randomness minikeras uses, so a whole run is bit-identical.
+
+    Seeds minikeras' own generator (initializers, dropout, shuffling), numpy's global
+    generator and Python's ``random``, as ``keras.utils.set_random_seed`` does.
+
+    Parameters
+    ----------
+    seed : int
+        A non-negative integer.
+    """
+    global _rng
+    seed = validation.check_int("seed", seed, minimum=0)
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    _rng = np.random.default_rng(seed)
+
+
+def rng():
+    """Return the generator that initializers, dropout and shuffling draw from."""
+    return _rng
+
+
+def to_categorical(y, num_classes=None):
+    """One-hot encode integer class labels.
+
+    Parameters
+    ----------
+    y : array-like of int, shape (n,) or (n, 1)
+        Class indices in ``[0, num_classes)``.
+    num_classes : int, optional
+        Defaults to ``max(y) + 1``.
+
+    Returns
+    -------
+    ndarray of shape (n, num_classes), in the default float type.
+    """
+    labels = np.asarray(y)
+    if labels.ndim == 2 and labels.shape[1] == 1:
+        labels = labels[:, 0]
+    if labels.ndim != 1 or labels.size == 0:
+        raise ValueError(f"Argument `y` must be a 1-D array of class indices, got shape {labels.shape}.")
+    if labels.dtype.kind not in "iub" and not np.all(np.mod(labels, 1) == 0):
+        raise ValueError("Argument `y` must hold integer class indices, got non-integer values.")
+    labels = labels.astype(np.int64)
+    if num_classes is None:
+        num_classes = int(labels.max()) + 1
+    num_classes = validation.check_int("num_classes", num_classes, minimum=1)
+    if labels.min() < 0 or labels.max() >= num_classes:
+        raise ValueError(
+            f"Argument `y` holds labels in [{labels.min()}, {labels.max()}], "
+            f"expected [0, {num_classes - 1}] for num_classes={num_classes}."
+        )
+    out = np.zeros((labels.size, num_classes), dtype=config.floatx())
+    out[np.arange(labels.size), labels] = 1
+    return out
+
+
+def batch_slices(n, batch_size):
+    """Yield ``slice`` objects covering ``range(n)`` in consecutive batches."""
+    for start in range(0, n, batch_size):
+        yield slice(start, min(start + batch_size, n))
+
+
+def relative_error(a, b):
+    """Largest elementwise ``|a - b| / (|a| + |b|)``, with a floor scaled to the arrays.
+
+    The floor (1e-10 of the largest magnitude) keeps entries that are zero in exact
+    arithmetic from reporting rounding noise as a large relative error.
+    """
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    scale = max(float(np.max(np.abs(a), initial=0.0)), float(np.max(np.abs(b), initial=0.0)))
+    floor = 1e-10 * scale + 1e-300
+    return float(np.max(np.abs(a - b) / (np.abs(a) + np.abs(b) + floor), initial=0.0))
+
+
+def check_gradients(model, x, y, sample_weight=None, numerical=True, step=1e-6,
+                    max_entries=200, verbose=False):
+    """Compare a compiled model's back-propagated gradients with autograd and finite differences.
+
+    Nothing in the model changes: weights perturbed for central differences are restored
+    exactly, and no optimizer step is taken. Run in float64
+    (``minikeras.config.set_floatx("float64")`` before building) for meaningful numbers.
+
+    Parameters
+    ----------
+    model : Sequential
+        A compiled model (it is built from ``x`` if needed).
+    x, y : array-like
+        One batch of data.
+    sample_weight : array-like, optional
+    numerical : bool
+        Also compare against central differences ``(L(w + h) - L(w - h)) / 2h``.
+    step : float
+        The finite-difference step ``h``.
+    max_entries : int or None
+        Entries per weight checked by finite differences (the largest-gradient ones first);
+        None checks all of them.
+    verbose : bool
+        Print one line per weight.
+
+    Returns
+    -------
+    dict
+        ``{weight name: {"autograd": error, "numerical": error}}``: the largest relative
+        error (see :func:`relative_error`) of the back-propagated gradient against each.
+    """
+    _, backprop = model.loss_and_gradients(x, y, sample_weight, method="backprop")
+    _, reference = model.loss_and_gradients(x, y, sample_weight, method="autograd")
+    weights = dict(zip(backprop, model.trainable_weights))
+    report = {}
+    for name, grad in backprop.items():
+        report[name] = {"autograd": relative_error(grad, reference[name])}
+        if numerical:
+            report[name]["numerical"] = _numerical_error(
+                model, x, y, sample_weight, weights[name], grad, step, max_entries)
+        if verbose:
+            cells = "  ".join(f"{k}: {v:.2e}" for k, v in report[name].items())
+            print(f"{name:30s} {cells}")
+    return report
+
+
+def _numerical_error(model, x, y, sample_weight, weight, grad, step, max_entries):
+    flat = weight.reshape(-1)
+    order = np.argsort(-np.abs(grad.reshape(-1)), kind="stable")
+    indices = order if max_entries is None else order[:max_entries]
+    estimates = np.empty(len(indices))
+    for k, i in enumerate(indices):
+        original = flat[i]
+        try:
+            flat[i] = original + step
+            plus = model.loss_and_gradients(x, y, sample_weight)[0]
+            flat[i] = original - step
+            minus = model.loss_and_gradients(x, y, sample_weight)[0]
+        finally:
+            flat[i] = original
+        estimates[k] = (plus - minus) / (2 * step)
+    return relative_error(grad.reshape(-1)[indices], estimates)
+
+
+def plot_history(history, metrics=None, ax=None):
+    """Plot the curves of a ``History`` (training and validation) with matplotlib.
+
+    Needs the optional ``plot`` extra (``pip install minikeras[plot]``).
+
+    Parameters
+    ----------
+    history : History or dict
+        ``model.fit``'s return value or its ``.history`` dict.
+    metrics : list of str, optional
+        Which curves to plot (default: all that have no "val_" prefix).
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as error:  # pragma: no cover - depends on the extra
+        raise ImportError(
+            "plot_history needs matplotlib: pip install 'minikeras[plot]'."
+        ) from error
+    curves = getattr(history, "history", history)
+    if metrics is None:
+        metrics = [k for k in curves if not k.startswith("val_")]
+    if ax is None:
+        _, ax = plt.subplots()
+    for key in metrics:
+        if key not in curves:
+            raise ValueError(f"Argument `metrics` names {key!r}, which the history lacks; "
+                             f"it has {sorted(curves)}.")
+        ax.plot(range(1, len(curves[key]) + 1), curves[key], label=key)
+        if "val_" + key in curves:
+            ax.plot(range(1, len(curves["val_" + key]) + 1), curves["val_" + key],
+                    linestyle="--", label="val_" + key)
+    ax.set_xlabel("epoch")
+    ax.legend()
+    return ax

@@ -1,0 +1,106 @@
+"""The one place where arguments and arrays are checked.
+
+Every check raises before anything changes, with a message that names the argument, the
+value received and what was expected.
+"""
+
+import numbers
+
+import numpy as np
+
+from . import config
+
+
+def describe(value):
+    """Short, bounded description of a value for error messages."""
+    if isinstance(value, np.ndarray):
+        return f"array of shape {value.shape} and dtype {value.dtype}"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def check_int(name, value, minimum=None, allow_none=False):
+    """Return ``value`` as an int, or raise ValueError naming ``name``."""
+    if value is None and allow_none:
+        return None
+    ok = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    if ok and (minimum is None or value >= minimum):
+        return int(value)
+    bound = "an integer" if minimum is None else f"an integer >= {minimum}"
+    raise ValueError(f"Argument `{name}` must be {bound}, got {describe(value)}.")
+
+
+def check_float(name, value, low=None, high=None, low_open=False, high_open=False,
+                allow_none=False):
+    """Return ``value`` as a float within the given bounds, or raise ValueError."""
+    if value is None and allow_none:
+        return None
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value)
+    if ok:
+        ok = (low is None or (value > low if low_open else value >= low)) and (
+            high is None or (value < high if high_open else value <= high)
+        )
+    if ok:
+        return float(value)
+    lo = "" if low is None else ("(" if low_open else "[") + f"{low}, "
+    hi = "" if high is None else f"{high}" + (")" if high_open else "]")
+    expected = f"a finite number in {lo or '(-inf, '}{hi or 'inf)'}"
+    raise ValueError(f"Argument `{name}` must be {expected}, got {describe(value)}.")
+
+
+def check_choice(name, value, choices):
+    """Return ``value`` if it is one of ``choices``, else raise ValueError."""
+    if any(value == c and type(value) is type(c) for c in choices):
+        return value
+    raise ValueError(f"Argument `{name}` must be one of {list(choices)}, got {describe(value)}.")
+
+
+def check_array(name, value, dtype=None, min_ndim=1, allow_nonfinite=False):
+    """Convert ``value`` to a numpy array and check it.
+
+    Parameters
+    ----------
+    name : str
+        Argument name used in messages ("x", "y", ...).
+    value : array-like
+        Anything ``np.asarray`` accepts (lists, pandas objects, ...).
+    dtype : dtype, optional
+        Target dtype; defaults to :func:`minikeras.config.floatx`.
+    min_ndim : int
+        Fewest axes allowed (1 by default: a batch axis).
+    allow_nonfinite : bool
+        If False, NaN or infinity raise ValueError.
+    """
+    dtype = np.dtype(dtype or config.floatx())
+    if value is None:
+        raise ValueError(f"Argument `{name}` must be an array, got None.")
+    try:
+        raw = np.asarray(value)
+        if raw.dtype == object or raw.dtype.kind in "USV":
+            raise TypeError
+        array = np.asarray(raw, dtype=dtype)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"Argument `{name}` must be numeric array-like data, got {describe(value)}."
+        ) from None
+    if array.ndim < min_ndim:
+        raise ValueError(
+            f"Argument `{name}` must have at least {min_ndim} dimension(s) "
+            f"(samples first), got shape {array.shape}."
+        )
+    if array.ndim >= 1 and array.shape[0] == 0:
+        raise ValueError(f"Argument `{name}` is empty (shape {array.shape}); expected samples.")
+    if not allow_nonfinite and array.dtype.kind == "f" and not np.isfinite(array).all():
+        bad = int(array.size - np.count_nonzero(np.isfinite(array)))
+        raise ValueError(
+            f"Argument `{name}` contains {bad} NaN or infinite value(s); expected finite numbers."
+        )
+    return array
+
+
+def check_same_length(**arrays):
+    """Raise ValueError unless all given arrays have the same number of samples."""
+    lengths = {k: len(v) for k, v in arrays.items() if v is not None}
+    if len(set(lengths.values())) > 1:
+        shown = ", ".join(f"`{k}` has {n}" for k, n in lengths.items())
+        raise ValueError(f"Arguments must have the same number of samples, but {shown}.")

@@ -1,0 +1,98 @@
+import warnings
+
+import numpy as np
+import pytest
+
+import minikeras as mk
+from minikeras import activations, ops
+
+from helpers import assert_close_gradient, autograd_vjp
+
+BUILT_INS = [
+    activations.ReLU(), activations.LeakyReLU(), activations.LeakyReLU(0.05),
+    activations.ELU(), activations.ELU(alpha=0.5), activations.Sigmoid(), activations.Tanh(),
+    activations.Softmax(), activations.Softmax(axis=0), activations.Linear(),
+    activations.Softplus(), activations.GELU(), activations.GELU(approximate=True),
+    activations.SiLU(),
+]
+
+
+@pytest.mark.parametrize("activation", BUILT_INS, ids=repr)
+def test_backward_matches_autograd(activation, rng):
+    z = rng.normal(scale=3.0, size=(6, 5))
+    z[np.abs(z) < 1e-3] = 0.5  # keep away from ReLU's kink
+    a = activation(z)
+    upstream = rng.normal(size=a.shape)
+    expected = autograd_vjp(activation.__call__, z, upstream)
+    assert_close_gradient(activation.backward(z, a, upstream), expected)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("activation", BUILT_INS, ids=repr)
+def test_finite_without_warnings_for_huge_inputs(activation, dtype):
+    z = np.array([[-1e4, -100.0, -1.0, 0.0, 1.0, 100.0, 1e4]], dtype=dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        a = activation(z)
+        g = activation.backward(z, a, np.ones_like(a))
+    assert np.all(np.isfinite(a)) and np.all(np.isfinite(g))
+    assert a.dtype == np.dtype(dtype)
+
+
+def test_known_values():
+    z = np.array([[-2.0, 0.0, 3.0]])
+    np.testing.assert_allclose(activations.get("relu")(z), [[0, 0, 3]])
+    np.testing.assert_allclose(activations.get("leaky_relu")(z), [[-0.4, 0, 3]])
+    np.testing.assert_allclose(activations.get("sigmoid")(z), 1 / (1 + np.exp(-z)))
+    np.testing.assert_allclose(activations.get("softmax")(z).sum(), 1.0)
+    np.testing.assert_allclose(activations.get("elu")(z), [[np.exp(-2) - 1, 0, 3]])
+    np.testing.assert_allclose(activations.get("softplus")(z), np.log1p(np.exp(z)))
+    np.testing.assert_allclose(activations.get("silu")(z), z / (1 + np.exp(-z)))
+    np.testing.assert_allclose(activations.get("gelu")(np.array([1.0])), [0.8413447460685429])
+
+
+def test_user_subclass_gets_backward_from_autograd(rng):
+    class Cube(activations.Activation):
+        def __call__(self, z):
+            return z ** 3 + ops.sin(z)
+
+    z = rng.normal(size=(4, 3))
+    upstream = rng.normal(size=(4, 3))
+    f = Cube()
+    assert_close_gradient(f.backward(z, f(z), upstream), upstream * (3 * z**2 + np.cos(z)))
+
+
+def test_plain_callable_is_wrapped(rng):
+    f = activations.get(lambda z: ops.tanh(z) * 2)
+    z = rng.normal(size=(3, 2))
+    assert_close_gradient(f.backward(z, f(z), np.ones_like(z)), 2 * (1 - np.tanh(z) ** 2))
+
+
+@pytest.mark.parametrize("name, cls", [
+    ("relu", activations.ReLU), ("ReLU", activations.ReLU), ("swish", activations.SiLU),
+    ("silu", activations.SiLU), ("leaky_relu", activations.LeakyReLU), ("linear", activations.Linear),
+    ("gelu", activations.GELU), ("softplus", activations.Softplus), ("tanh", activations.Tanh),
+])
+def test_registry_names(name, cls):
+    assert type(activations.get(name)) is cls
+
+
+def test_unknown_name_lists_valid_ones():
+    with pytest.raises(ValueError, match=r"relus.*relu"):
+        activations.get("relus")
+
+
+def test_config_round_trip():
+    original = activations.LeakyReLU(negative_slope=0.1)
+    rebuilt = activations.get(activations.serialize(original))
+    assert type(rebuilt) is activations.LeakyReLU and rebuilt.negative_slope == 0.1
+
+
+def test_register_user_activation():
+    @activations.register("my_square_test")
+    class Square(activations.Activation):
+        def __call__(self, z):
+            return z * z
+
+    assert isinstance(activations.get("my_square_test"), Square)
+    assert isinstance(mk.layers.Dense(2, activation="my_square_test").activation, Square)

@@ -1,0 +1,143 @@
+import warnings
+
+import numpy as np
+import pytest
+
+from minikeras import activations, losses, ops
+
+from helpers import assert_close_gradient, autograd_vjp
+
+
+def _targets(loss, rng, shape):
+    if isinstance(loss, losses.SparseCategoricalCrossentropy):
+        return rng.integers(0, shape[1], size=shape[0])
+    if isinstance(loss, losses.CategoricalCrossentropy):
+        return np.eye(shape[1])[rng.integers(0, shape[1], size=shape[0])]
+    if isinstance(loss, losses.BinaryCrossentropy):
+        return rng.integers(0, 2, size=shape).astype(float)
+    return rng.normal(size=shape)
+
+
+def _predictions(loss, rng, shape):
+    z = rng.normal(scale=2.0, size=shape)
+    if getattr(loss, "from_logits", True):
+        return z
+    if isinstance(loss, losses.BinaryCrossentropy):
+        return ops.sigmoid(z)
+    return ops.softmax(z)
+
+
+LOSSES = [
+    losses.MeanSquaredError(), losses.MeanAbsoluteError(), losses.Huber(), losses.Huber(0.3),
+    losses.BinaryCrossentropy(), losses.BinaryCrossentropy(from_logits=True),
+    losses.CategoricalCrossentropy(), losses.CategoricalCrossentropy(from_logits=True),
+    losses.SparseCategoricalCrossentropy(), losses.SparseCategoricalCrossentropy(from_logits=True),
+]
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("loss", LOSSES, ids=repr)
+def test_gradient_matches_autograd(loss, weighted, rng):
+    shape = (7, 4)
+    y_true = _targets(loss, rng, shape)
+    y_pred = _predictions(loss, rng, shape)
+    weights = rng.uniform(0.1, 2.0, size=shape[0]) if weighted else None
+    expected = autograd_vjp(lambda p: loss(y_true, p, weights), y_pred, 1.0)
+    assert_close_gradient(loss.gradient(y_true, y_pred, weights), expected)
+
+
+def test_mean_over_batch_like_keras():
+    y_true = np.array([[0.0, 1.0], [1.0, 1.0]])
+    y_pred = np.array([[1.0, 1.0], [1.0, 0.0]])
+    assert losses.get("mse")(y_true, y_pred) == pytest.approx(0.5)
+    assert losses.get("mae")(y_true, y_pred) == pytest.approx(0.5)
+    weighted = losses.get("mse")(y_true, y_pred, sample_weight=np.array([1.0, 0.0]))
+    assert weighted == pytest.approx(0.25)  # sum of weighted values / batch size
+
+
+def test_huber_values():
+    loss = losses.Huber(delta=1.0)
+    assert loss(np.array([[0.0]]), np.array([[0.5]])) == pytest.approx(0.125)
+    assert loss(np.array([[0.0]]), np.array([[3.0]])) == pytest.approx(2.5)
+
+
+def test_crossentropy_matches_formula(rng):
+    z = rng.normal(size=(5, 3))
+    labels = rng.integers(0, 3, 5)
+    p = np.exp(z) / np.exp(z).sum(1, keepdims=True)
+    expected = -np.mean(np.log(p[np.arange(5), labels]))
+    assert losses.SparseCategoricalCrossentropy(from_logits=True)(labels, z) == pytest.approx(expected)
+    assert losses.SparseCategoricalCrossentropy()(labels, p) == pytest.approx(expected)
+    assert losses.CategoricalCrossentropy()(np.eye(3)[labels], p) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_logit_losses_stable_for_huge_logits(dtype):
+    z = np.array([[1e4, -1e4, 0.0], [-1e4, 1e4, 5.0]], dtype=dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cce = losses.CategoricalCrossentropy(from_logits=True)
+        value = cce(np.eye(3)[[1, 1]], z)
+        g = cce.gradient(np.eye(3)[[1, 1]], z)
+        bce = losses.BinaryCrossentropy(from_logits=True)
+        b = bce(np.array([[0.0, 1.0, 1.0]] * 2), z)
+        bg = bce.gradient(np.array([[0.0, 1.0, 1.0]] * 2), z)
+    assert np.isfinite(value) and np.isfinite(b)
+    assert value == pytest.approx(1e4, rel=1e-6)  # first row: log-sum-exp, not log(0)
+    assert np.all(np.isfinite(g)) and np.all(np.isfinite(bg))
+
+
+def test_fused_gradient_is_p_minus_y(rng):
+    z = rng.normal(size=(4, 3))
+    y = np.eye(3)[[0, 2, 1, 1]]
+    fused = losses.CategoricalCrossentropy().fused_with(activations.Softmax())
+    assert fused.from_logits
+    np.testing.assert_allclose(fused.gradient(y, z), (ops.softmax(z) - y) / 4)
+    binary = losses.BinaryCrossentropy().fused_with(activations.Sigmoid())
+    yb = (rng.uniform(size=(4, 3)) > 0.5).astype(float)
+    np.testing.assert_allclose(binary.gradient(yb, z), (ops.sigmoid(z) - yb) / 12)
+    assert losses.CategoricalCrossentropy().fused_with(activations.ReLU()) is None
+    assert losses.MeanSquaredError().fused_with(activations.Softmax()) is None
+
+
+def test_probability_losses_clip_like_keras():
+    value = losses.CategoricalCrossentropy()(np.array([[1.0, 0.0]]), np.array([[0.0, 1.0]]))
+    assert value == pytest.approx(-np.log(1e-7), rel=1e-6)
+
+
+@pytest.mark.parametrize("name, cls", [
+    ("mse", losses.MeanSquaredError), ("mean_squared_error", losses.MeanSquaredError),
+    ("mae", losses.MeanAbsoluteError), ("huber", losses.Huber),
+    ("binary_crossentropy", losses.BinaryCrossentropy),
+    ("categorical_crossentropy", losses.CategoricalCrossentropy),
+    ("sparse_categorical_crossentropy", losses.SparseCategoricalCrossentropy),
+])
+def test_registry(name, cls):
+    assert type(losses.get(name)) is cls
+
+
+def test_sparse_labels_validated():
+    loss = losses.SparseCategoricalCrossentropy()
+    with pytest.raises(ValueError, match=r"\[0, 2\].*\[0.0, 3.0\]"):
+        loss.prepare_targets(np.array([0, 1, 3]), (None, 3))
+    with pytest.raises(ValueError, match="integer class labels"):
+        loss.prepare_targets(np.array([0.5, 1.0]), (None, 3))
+    with pytest.raises(ValueError, match="categorical_crossentropy"):
+        loss.prepare_targets(np.eye(3), (None, 3))
+
+
+def test_categorical_rejects_integer_labels_with_hint():
+    with pytest.raises(ValueError, match="sparse_categorical_crossentropy"):
+        losses.CategoricalCrossentropy().prepare_targets(np.array([0, 1, 2]), (None, 3))
+
+
+def test_binary_rejects_values_outside_unit_interval():
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        losses.BinaryCrossentropy().prepare_targets(np.array([[2.0]]), (None, 1))
+
+
+def test_config_round_trip():
+    loss = losses.get({"class_name": "Huber", "config": {"delta": 0.5}})
+    assert isinstance(loss, losses.Huber) and loss.delta == 0.5
+    again = losses.get(losses.serialize(losses.BinaryCrossentropy(from_logits=True)))
+    assert again.from_logits

@@ -1,0 +1,38 @@
+"""The project's promises about its own layout: README commands, CI, examples."""
+
+import pathlib
+import re
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def _quick_start_commands():
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Quick start", 1)[1]
+    return re.findall(r"```bash\n(.+?)\n```", section)
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    commands = _quick_start_commands()
+    assert len(commands) >= 2 and "pytest" in commands[1] and "examples/iris.py" in commands[0]
+    ci = (ROOT / ".ci" / "run").read_text().splitlines()
+    assert commands[1] in ci
+
+
+def test_iris_example_runs_and_reaches_notebook_accuracy():
+    result = subprocess.run([sys.executable, str(ROOT / "examples" / "iris.py")],
+                            capture_output=True, text=True, timeout=300, check=True)
+    accuracies = [float(a) for a in re.findall(r"training accuracy ([0-9.]+)", result.stdout)]
+    assert len(accuracies) == 2 and min(accuracies) >= 0.96
+    assert "Total params: 67" in result.stdout
+
+
+def test_version_and_top_level_names():
+    import minikeras as mk
+
+    for name in ("Sequential", "Input", "layers", "activations", "losses", "metrics",
+                 "optimizers", "callbacks", "initializers", "regularizers", "models", "utils",
+                 "config", "ops", "__version__"):
+        assert hasattr(mk, name), name

@@ -43,13 +43,21 @@ class Loss(Configurable):
 
     def gradient(self, y_true, y_pred, sample_weight=None):
         """Return ``dL/dy_pred`` of :meth:`__call__`, same shape as ``y_pred``."""
-        grad = self.sample_gradient(y_true, y_pred)
-        scale = 1.0 / y_pred.shape[0]
+        return self.value_and_gradient(y_true, y_pred, sample_weight)[1]
+
+    def value_and_gradient(self, y_true, y_pred, sample_weight=None):
+        """``(loss, dL/dy_pred)`` together; the cross-entropies on logits share the softmax."""
+        return self._reduce(self.call(y_true, y_pred), self.sample_gradient(y_true, y_pred),
+                            sample_weight)
+
+    def _reduce(self, values, grad, sample_weight):
+        """Apply sample weights and the batch mean to per-sample values and gradients."""
+        n = values.shape[0]
         if sample_weight is None:
-            grad *= scale
-        else:
-            grad *= (sample_weight * scale).reshape((-1,) + (1,) * (grad.ndim - 1))
-        return grad
+            grad *= 1.0 / n
+            return values.sum() / n, grad
+        grad *= (sample_weight * (1.0 / n)).reshape((-1,) + (1,) * (grad.ndim - 1))
+        return (values @ sample_weight) / n, grad
 
     def fused_with(self, activation):
         """Return an equivalent loss on the activation's input (logits), or None.
@@ -236,6 +244,15 @@ class CategoricalCrossentropy(Loss):
         dq = -y_true / np.clip(q, eps, 1 - eps) * inside
         return (dq - np.sum(dq * q, axis=-1, keepdims=True)) / total
 
+    def value_and_gradient(self, y_true, y_pred, sample_weight=None):
+        if not self.from_logits:
+            return super().value_and_gradient(y_true, y_pred, sample_weight)
+        log_p = ops.log_softmax(y_pred, axis=-1)
+        grad = np.exp(log_p)
+        grad *= np.sum(y_true, axis=-1, keepdims=True)
+        grad -= y_true
+        return self._reduce(-np.sum(y_true * log_p, axis=-1), grad, sample_weight)
+
     def fused_with(self, activation):
         if not self.from_logits and type(activation) is Softmax and activation.axis == -1:
             return type(self)(from_logits=True, name=self.name)
@@ -258,13 +275,23 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
         return -log_p[np.arange(y_pred.shape[0]), y_true]
 
     def sample_gradient(self, y_true, y_pred):
-        return super().sample_gradient(self._one_hot(y_true, y_pred), y_pred)
+        if self.from_logits:
+            grad = ops.softmax(y_pred, axis=-1)
+            grad[np.arange(len(y_true)), y_true] -= 1
+            return grad
+        one_hot = np.zeros(y_pred.shape, dtype=y_pred.dtype)
+        one_hot[np.arange(len(y_true)), y_true] = 1
+        return super().sample_gradient(one_hot, y_pred)
 
-    @staticmethod
-    def _one_hot(labels, y_pred):
-        out = np.zeros(y_pred.shape, dtype=y_pred.dtype)
-        out[np.arange(y_pred.shape[0]), labels] = 1
-        return out
+    def value_and_gradient(self, y_true, y_pred, sample_weight=None):
+        if not self.from_logits:
+            return Loss.value_and_gradient(self, y_true, y_pred, sample_weight)
+        rows = np.arange(len(y_true))
+        log_p = ops.log_softmax(y_pred, axis=-1)
+        values = -log_p[rows, y_true]
+        grad = np.exp(log_p, out=log_p)
+        grad[rows, y_true] -= 1
+        return self._reduce(values, grad, sample_weight)
 
     def prepare_targets(self, y, output_shape):
         labels = validation.check_array("y", y, dtype=np.float64)

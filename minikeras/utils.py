@@ -76,13 +76,13 @@ def batch_slices(n, batch_size):
 def relative_error(a, b):
     """Largest elementwise ``|a - b| / (|a| + |b|)``, with a floor scaled to the arrays.
 
-    The floor (1e-10 of the largest magnitude) keeps entries that are zero in exact
-    arithmetic from reporting rounding noise as a large relative error.
+    The floor (1e-8 of the largest magnitude) keeps entries that are (nearly) zero in exact
+    arithmetic, where any formula cancels, from reporting rounding noise as a large error.
     """
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     scale = max(float(np.max(np.abs(a), initial=0.0)), float(np.max(np.abs(b), initial=0.0)))
-    floor = 1e-10 * scale + 1e-300
+    floor = 1e-8 * scale + 1e-300
     return float(np.max(np.abs(a - b) / (np.abs(a) + np.abs(b) + floor), initial=0.0))
 
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .. import activations, initializers, regularizers, validation
+from .. import activations, initializers, ops, regularizers, validation
 from .base import Layer, register
 
 
@@ -55,7 +55,7 @@ class Dense(Layer):
     def call(self, inputs, training=False):
         z = inputs @ self.kernel
         if self.use_bias:
-            z = z + self.bias
+            z = z + self.bias if ops.is_traced(z) else np.add(z, self.bias, out=z)
         a = self.activation(z)
         self.logits = z
         self._cache = (inputs, a)
@@ -73,7 +73,7 @@ class Dense(Layer):
         if self.trainable:
             np.matmul(x2.T, g2, out=self.gradients[0])
             if self.use_bias:
-                np.sum(g2, axis=0, out=self.gradients[1])
+                g2.sum(axis=0, out=self.gradients[1])
         if not self._input_gradient_needed:
             return None
         return grad_z @ self.kernel.T

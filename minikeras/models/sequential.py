@@ -312,15 +312,15 @@ class Sequential:
 
     def _gradients_by_backprop(self, x, y, sample_weight):
         outputs = self._forward(x, training=True)
-        loss = float(self._loss_value(y, outputs, sample_weight))
         last = self._layers[-1]
         if self._fused_loss is not None:
-            grad = last.backward_from_logits(
-                self._fused_loss.gradient(y, last.logits, sample_weight))
+            loss, grad = self._fused_loss.value_and_gradient(y, last.logits, sample_weight)
+            grad = last.backward_from_logits(grad)
             remaining = self._layers[-2::-1]
         else:
-            grad = self.loss.gradient(y, outputs, sample_weight)
+            loss, grad = self.loss.value_and_gradient(y, outputs, sample_weight)
             remaining = self._layers[::-1]
+        loss = float(loss)
         for layer in remaining:
             grad = layer.backward(grad)
         for w, g, regularizer in self._regularized:

@@ -106,6 +106,15 @@ def _label_hint(y, width):
     return ""
 
 
+def _softmax_parts(logits):
+    """``(z - max z, softmax(z), log sum exp(z - max z))`` along the last axis, in numpy."""
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    probabilities = np.exp(shifted)
+    total = probabilities.sum(axis=-1, keepdims=True)
+    probabilities /= total
+    return shifted, probabilities, np.log(total[:, 0])
+
+
 def _check_probabilities(y, loss_name):
     if y.min() < 0 or y.max() > 1:
         raise ValueError(
@@ -200,6 +209,20 @@ class BinaryCrossentropy(Loss):
         inside = (y_pred > eps) & (y_pred < 1 - eps)
         return ((p - y_true) / (p * (1 - p))) * inside * scale
 
+    def value_and_gradient(self, y_true, y_pred, sample_weight=None):
+        if not self.from_logits:
+            return super().value_and_gradient(y_true, y_pred, sample_weight)
+        return self.value_and_gradient_from_logits(y_true, y_pred, sample_weight)[:2]
+
+    def value_and_gradient_from_logits(self, y_true, logits, sample_weight=None):
+        """``(loss, dL/dlogits, sigmoid(logits))``: the fused sigmoid output step."""
+        probabilities = ops.sigmoid(logits)
+        values = self.call(y_true, logits)
+        grad = probabilities - y_true
+        grad *= 1.0 / logits.shape[-1]
+        value, grad = self._reduce(values, grad, sample_weight)
+        return value, grad, probabilities
+
     def fused_with(self, activation):
         if not self.from_logits and type(activation) is Sigmoid:
             return BinaryCrossentropy(from_logits=True, name=self.name)
@@ -247,11 +270,20 @@ class CategoricalCrossentropy(Loss):
     def value_and_gradient(self, y_true, y_pred, sample_weight=None):
         if not self.from_logits:
             return super().value_and_gradient(y_true, y_pred, sample_weight)
-        log_p = ops.log_softmax(y_pred, axis=-1)
-        grad = np.exp(log_p)
-        grad *= np.sum(y_true, axis=-1, keepdims=True)
+        return self.value_and_gradient_from_logits(y_true, y_pred, sample_weight)[:2]
+
+    def value_and_gradient_from_logits(self, y_true, logits, sample_weight=None):
+        """``(loss, dL/dlogits, softmax(logits))`` from one exponentiation.
+
+        The fused output step: the model's softmax layer hands its logits here.
+        """
+        shifted, probabilities, log_total = _softmax_parts(logits)
+        weight = np.sum(y_true, axis=-1)
+        values = log_total * weight - np.sum(y_true * shifted, axis=-1)
+        grad = probabilities * weight[:, None]
         grad -= y_true
-        return self._reduce(-np.sum(y_true * log_p, axis=-1), grad, sample_weight)
+        value, grad = self._reduce(values, grad, sample_weight)
+        return value, grad, probabilities
 
     def fused_with(self, activation):
         if not self.from_logits and type(activation) is Softmax and activation.axis == -1:
@@ -283,15 +315,14 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
         one_hot[np.arange(len(y_true)), y_true] = 1
         return super().sample_gradient(one_hot, y_pred)
 
-    def value_and_gradient(self, y_true, y_pred, sample_weight=None):
-        if not self.from_logits:
-            return Loss.value_and_gradient(self, y_true, y_pred, sample_weight)
+    def value_and_gradient_from_logits(self, y_true, logits, sample_weight=None):
+        shifted, probabilities, log_total = _softmax_parts(logits)
         rows = np.arange(len(y_true))
-        log_p = ops.log_softmax(y_pred, axis=-1)
-        values = -log_p[rows, y_true]
-        grad = np.exp(log_p, out=log_p)
+        values = log_total - shifted[rows, y_true]
+        grad = probabilities.copy()
         grad[rows, y_true] -= 1
-        return self._reduce(values, grad, sample_weight)
+        value, grad = self._reduce(values, grad, sample_weight)
+        return value, grad, probabilities
 
     def prepare_targets(self, y, output_shape):
         labels = validation.check_array("y", y, dtype=np.float64)

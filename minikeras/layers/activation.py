@@ -27,6 +27,11 @@ class Activation(Layer):
         self._outputs = self.activation(inputs)
         return self._outputs
 
+    def forward_logits(self, inputs):
+        """The logits are the input itself; the fused loss applies the activation."""
+        self.logits = inputs
+        return inputs
+
     def backward(self, grad_output):
         return self.activation.backward(self.logits, self._outputs, grad_output)
 

@@ -192,6 +192,30 @@ class Layer(Configurable):
             names.append(attributes[id(w)])
         return names
 
+    def can_move_weights(self):
+        """True if every weight is held by an attribute, so that it can be re-homed."""
+        try:
+            self._weight_attributes()
+        except ValueError:
+            return False
+        return True
+
+    def trainable_indices(self):
+        """Positions in :attr:`weights` of the trainable weights."""
+        return [i for i, t in enumerate(self._weight_trainable) if t] if self.trainable else []
+
+    def move_weight(self, index, storage, gradient_storage):
+        """Copy weight ``index`` into ``storage`` and use that array from now on.
+
+        The model calls this to gather all weights into one buffer (see
+        ``minikeras.models.flat_weights``); ``gradient_storage`` becomes its gradient array.
+        """
+        name = self._weight_attributes()[index]
+        storage[...] = self._weights[index]
+        self._weights[index] = storage
+        setattr(self, name, storage)
+        self.gradients[index] = gradient_storage
+
     # ---------------------------------------------------------------- weights
     @property
     def weights(self):

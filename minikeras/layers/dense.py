@@ -53,13 +53,19 @@ class Dense(Layer):
         return tuple(input_shape[:-1]) + (self.units,)
 
     def call(self, inputs, training=False):
+        z = self.forward_logits(inputs)
+        a = self.activation(z)
+        self._cache = (inputs, a)
+        return a
+
+    def forward_logits(self, inputs):
+        """``z = inputs @ kernel + bias``, remembered for back-propagation (no activation)."""
         z = inputs @ self.kernel
         if self.use_bias:
             z = z + self.bias if ops.is_traced(z) else np.add(z, self.bias, out=z)
-        a = self.activation(z)
         self.logits = z
-        self._cache = (inputs, a)
-        return a
+        self._cache = (inputs, None)
+        return z
 
     def backward(self, grad_output):
         inputs, a = self._cache

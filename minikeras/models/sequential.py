@@ -12,6 +12,7 @@ from .. import callbacks as callbacks_module
 from .. import config, losses, metrics as metrics_module, optimizers, utils, validation
 from ..layers import Input, Layer
 from ..layers.base import unique_name
+from . import flat_weights
 
 _VERBOSE_CHOICES = (0, 1, 2, "auto")
 _GRADIENT_MODES = ("backprop", "autograd")
@@ -43,6 +44,7 @@ class Sequential:
         self.stop_training = False
         self.history = None
         self._metric_identifiers = []
+        self._trainable_signature = None
         for layer in layers or []:
             self.add(layer)
 
@@ -201,12 +203,21 @@ class Sequential:
         last = self._layers[-1]
         if hasattr(last, "backward_from_logits"):
             self._fused_loss = self.loss.fused_with(last.activation)
+        flat_pairs = flat_weights.consolidate(self._layers)
         self._trainable_items = [item for layer in self._layers
                                  for item in layer.trainable_items()]
         self._grads_and_vars = [(g, w) for w, g, _, _ in self._trainable_items]
+        if self.optimizer.elementwise and self.optimizer.clipnorm is None:
+            flat = {id(w) for _, w in flat_pairs}
+            self._grads_and_vars = flat_pairs + [
+                (g, w) for g, w in self._grads_and_vars if id(w.base) not in flat]
+        self._trainable_signature = self._current_trainable_signature()
         self._regularized = [(w, g, r) for w, g, r, _ in self._trainable_items if r is not None]
         width = self.output_shape[-1]
         self._metrics = [self._resolve_metric(m, width) for m in self._metric_identifiers]
+
+    def _current_trainable_signature(self):
+        return tuple((layer.trainable, tuple(layer.trainable_indices())) for layer in self._layers)
 
     def _resolve_metric(self, identifier, width):
         if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc"):
@@ -280,12 +291,13 @@ class Sequential:
         return table[labels]
 
     # ---------------------------------------------------------------- steps
-    def _forward(self, x, training):
+    def _forward(self, x, training, layers=None):
+        layers = self._layers if layers is None else layers
         if not training:
-            for layer in self._layers:
+            for layer in layers:
                 x = layer._call(x, False)
             return x
-        for layer in self._layers:
+        for layer in layers:
             x = layer.forward(x, True)
         return x
 
@@ -311,13 +323,16 @@ class Sequential:
         return loss, outputs
 
     def _gradients_by_backprop(self, x, y, sample_weight):
-        outputs = self._forward(x, training=True)
-        last = self._layers[-1]
         if self._fused_loss is not None:
-            loss, grad = self._fused_loss.value_and_gradient(y, last.logits, sample_weight)
+            # The output activation and the loss are evaluated together from the logits.
+            last = self._layers[-1]
+            logits = last.forward_logits(self._forward(x, True, self._layers[:-1]))
+            loss, grad, outputs = self._fused_loss.value_and_gradient_from_logits(
+                y, logits, sample_weight)
             grad = last.backward_from_logits(grad)
             remaining = self._layers[-2::-1]
         else:
+            outputs = self._forward(x, True)
             loss, grad = self.loss.value_and_gradient(y, outputs, sample_weight)
             remaining = self._layers[::-1]
         loss = float(loss)
@@ -423,6 +438,8 @@ class Sequential:
                     f"Argument `callbacks` must hold Callback instances, got {validation.describe(c)}."
                 )
         x, y, sample_weight = self._prepare_data(x, y, sample_weight)
+        if self._trainable_signature != self._current_trainable_signature():
+            self._prepare_training()  # a layer was frozen or unfrozen since compile
         if class_weight is not None:
             weights = self._class_weights(class_weight, y)
             sample_weight = weights if sample_weight is None else sample_weight * weights

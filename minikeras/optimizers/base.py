@@ -28,6 +28,10 @@ class Optimizer(Configurable):
     name : str, optional
     """
 
+    #: True if ``update_step`` treats every entry independently, so that the model may hand
+    #: it all weights as one flat buffer (see ``minikeras.models.flat_weights``).
+    elementwise = False
+
     def __init__(self, learning_rate=0.001, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, name=None):
         if not isinstance(learning_rate, LearningRateSchedule) and not callable(learning_rate):

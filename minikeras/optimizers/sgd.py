@@ -26,6 +26,8 @@ class SGD(Optimizer):
     nesterov : bool, default False
     """
 
+    elementwise = True
+
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)
         self.momentum = validation.check_float("momentum", momentum, low=0.0, high=1.0)

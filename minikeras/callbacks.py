@@ -59,15 +59,10 @@ class CallbackList:
         for method in self._batch_hooks[hook]:
             method(batch, logs)
 
-    def __getattr__(self, hook):
-        if not hook.startswith("on_"):
-            raise AttributeError(hook)
-
-        def call_all(*args, **kwargs):
-            for callback in self.callbacks:
-                getattr(callback, hook)(*args, **kwargs)
-
-        return call_all
+    def call(self, hook, *args):
+        """Call ``hook`` (e.g. "on_epoch_end") on every callback."""
+        for callback in self.callbacks:
+            getattr(callback, hook)(*args)
 
 
 class History(Callback):

@@ -470,9 +470,9 @@ class Sequential:
 
         self.stop_training = False
         self.history = history
-        callback_list.on_train_begin()
+        callback_list.call("on_train_begin")
         for epoch in range(initial_epoch, epochs):
-            callback_list.on_epoch_begin(epoch)
+            callback_list.call("on_epoch_begin", epoch)
             xs, ys, ws = x, y, sample_weight
             if shuffle:
                 order = utils.rng().permutation(n)
@@ -498,10 +498,10 @@ class Sequential:
             if val is not None:
                 val_logs = self._evaluate_arrays(*val, batch_size=batch_size)
                 logs.update({"val_" + k: v for k, v in val_logs.items()})
-            callback_list.on_epoch_end(epoch, logs)
+            callback_list.call("on_epoch_end", epoch, logs)
             if self.stop_training:
                 break
-        callback_list.on_train_end(logs=None)
+        callback_list.call("on_train_end", None)
         return history
 
     def _prepare_validation_data(self, validation_data):

@@ -73,6 +73,28 @@ def batch_slices(n, batch_size):
         yield slice(start, min(start + batch_size, n))
 
 
+def batches(arrays, batch_size, order=None):
+    """Yield one tuple of batches of ``arrays`` (``None`` entries stay ``None``) per step.
+
+    Without ``order`` the batches are views of consecutive rows. With ``order`` (a
+    permutation) the rows are gathered in that order into buffers that are reused from
+    batch to batch: shuffling costs no copy of the data set, and each batch is written just
+    before it is used. A batch is only valid until the next one is drawn.
+    """
+    n = len(next(a for a in arrays if a is not None))
+    if order is None:
+        for rows in batch_slices(n, batch_size):
+            yield tuple(None if a is None else a[rows] for a in arrays)
+        return
+    size = min(batch_size, n)
+    buffers = [None if a is None else np.empty((size,) + a.shape[1:], dtype=a.dtype)
+               for a in arrays]
+    for rows in batch_slices(n, batch_size):
+        index = order[rows]
+        yield tuple(None if a is None else np.take(a, index, axis=0, out=b[:len(index)])
+                    for a, b in zip(arrays, buffers))
+
+
 def relative_error(a, b):
     """Largest elementwise ``|a - b| / (|a| + |b|)``, with a floor scaled to the arrays.
 

@@ -145,3 +145,15 @@ def test_softmax_and_crossentropy_properties(z):
     value = loss(labels, z)
     assert np.isfinite(value) and value >= -1e-12
     assert_close_gradient(loss.gradient(labels, z), autograd_vjp(lambda v: loss(labels, v), z, 1.0))
+
+
+def test_batches_views_and_shuffled_gathers():
+    x = np.arange(20.0).reshape(10, 2)
+    y = np.arange(10)
+    plain = list(mk.utils.batches((x, y, None), 4))
+    assert [len(b[0]) for b in plain] == [4, 4, 2] and plain[0][2] is None
+    assert np.shares_memory(plain[0][0], x)
+    order = np.random.default_rng(0).permutation(10)
+    seen = [(xb.copy(), yb.copy()) for xb, yb, _ in mk.utils.batches((x, y, None), 4, order)]
+    np.testing.assert_array_equal(np.concatenate([s[1] for s in seen]), order)
+    np.testing.assert_array_equal(np.concatenate([s[0] for s in seen]), x[order])

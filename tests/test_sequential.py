@@ -305,3 +305,26 @@ def test_inputs_as_lists_and_integers(iris):
     model = _compiled()
     model.fit(x.tolist(), y.tolist(), epochs=1, verbose=0)
     assert model.predict(x.astype(int), verbose=0).shape == (150, 3)
+
+
+def test_fit_releases_batches_and_keeps_weights_in_one_buffer(iris):
+    x, y = iris
+    model = _compiled()
+    kernel = model.layers[0].kernel
+    model.fit(x, y, epochs=1, verbose=0)
+    assert all(layer._cache is None for layer in model.layers)  # no batch kept alive
+    # weights live in one flat buffer after compile, and stay the same arrays while training
+    assert model.layers[0].kernel is kernel
+    assert kernel.base is model.layers[1].kernel.base is not None
+    model.predict(x, verbose=0)
+    assert all(layer._cache is None for layer in model.layers)
+
+
+def test_freezing_after_compile_takes_effect(rng):
+    model = mk.Sequential([mk.Input((3,)), layers.Dense(4), layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    model.layers[0].trainable = False
+    before = model.layers[0].get_weights()
+    model.fit(rng.normal(size=(8, 3)), rng.normal(size=(8, 1)), epochs=2, verbose=0)
+    for a, b in zip(before, model.layers[0].get_weights()):
+        np.testing.assert_array_equal(a, b)

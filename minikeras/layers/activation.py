@@ -16,16 +16,16 @@ class Activation(Layer):
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
-        self.logits = None
-        self._outputs = None
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
 
     def call(self, inputs, training=False):
         self.logits = inputs
-        self._outputs = self.activation(inputs)
-        return self._outputs
+        outputs = self.activation(inputs)
+        if training:
+            self._cache = outputs
+        return outputs
 
     def forward_logits(self, inputs):
         """The logits are the input itself; the fused loss applies the activation."""
@@ -33,7 +33,7 @@ class Activation(Layer):
         return inputs
 
     def backward(self, grad_output):
-        return self.activation.backward(self.logits, self._outputs, grad_output)
+        return self.activation.backward(self.logits, self._cache, grad_output)
 
     def backward_from_logits(self, grad_z):
         """The input is the logits: the gradient passes through unchanged."""

@@ -75,6 +75,14 @@ class Layer(Configurable):
         self.gradients = []
         self._input_gradient_needed = True
         self._vjp = None
+        self._cache = None
+        self.logits = None
+
+    def clear_cache(self):
+        """Drop what the last forward pass kept for back-propagation (frees the batch)."""
+        self._cache = None
+        self._vjp = None
+        self.logits = None
 
     # ---------------------------------------------------------------- building
     def build(self, input_shape):

@@ -38,8 +38,6 @@ class Dense(Layer):
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.logits = None
-        self._cache = None
 
     def build(self, input_shape):
         self.kernel = self.add_weight((input_shape[-1], self.units), self.kernel_initializer,
@@ -53,18 +51,26 @@ class Dense(Layer):
         return tuple(input_shape[:-1]) + (self.units,)
 
     def call(self, inputs, training=False):
-        z = self.forward_logits(inputs)
+        z = self._linear(inputs)
         a = self.activation(z)
-        self._cache = (inputs, a)
+        if training:
+            self._cache = (inputs, a)
         return a
 
     def forward_logits(self, inputs):
-        """``z = inputs @ kernel + bias``, remembered for back-propagation (no activation)."""
+        """Training forward without the activation: ``z = inputs @ kernel + bias``.
+
+        The model uses it when the loss applies the output activation itself (fused).
+        """
+        z = self._linear(inputs)
+        self._cache = (inputs, None)
+        return z
+
+    def _linear(self, inputs):
         z = inputs @ self.kernel
         if self.use_bias:
             z = z + self.bias if ops.is_traced(z) else np.add(z, self.bias, out=z)
-        self.logits = z
-        self._cache = (inputs, None)
+        self.logits = z  # kept for a fused loss, which works from the logits
         return z
 
     def _ones(self, n, dtype):

@@ -28,22 +28,21 @@ class Dropout(Layer):
         self.noise_shape = None if noise_shape is None else tuple(noise_shape)
         self.seed = seed
         self._generator = None if seed is None else np.random.default_rng(seed)
-        self._mask = None
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
 
     def call(self, inputs, training=False):
         if not training or self.rate == 0.0:
-            self._mask = None
+            self._cache = None
             return inputs
         shape = inputs.shape
         if self.noise_shape is not None:
             shape = tuple(d if n is None else n for d, n in zip(inputs.shape, self.noise_shape))
         generator = self._generator or utils.rng()
         keep = generator.random(shape) >= self.rate
-        self._mask = keep.astype(inputs.dtype) * (1.0 / (1.0 - self.rate))
-        return inputs * self._mask
+        self._cache = keep.astype(inputs.dtype) * (1.0 / (1.0 - self.rate))  # the mask
+        return inputs * self._cache
 
     def backward(self, grad_output):
-        return grad_output if self._mask is None else grad_output * self._mask
+        return grad_output if self._cache is None else grad_output * self._cache

@@ -13,8 +13,8 @@ class Flatten(Layer):
         return (input_shape[0], int(np.prod(input_shape[1:])))
 
     def call(self, inputs, training=False):
-        self._input_shape_seen = inputs.shape
+        self._cache = inputs.shape
         return inputs.reshape(inputs.shape[0], -1)
 
     def backward(self, grad_output):
-        return grad_output.reshape(self._input_shape_seen)
+        return grad_output.reshape(self._cache)

@@ -466,43 +466,48 @@ class Sequential:
             all_callbacks.append(callbacks_module.ProgbarLogger(1 if verbose == "auto" else verbose))
         callback_list = callbacks_module.CallbackList(
             all_callbacks, self, {"epochs": epochs, "steps": steps, "verbose": verbose})
-        want_batch_logs = callback_list.wants("on_train_batch_end")
 
         self.stop_training = False
         self.history = history
         callback_list.call("on_train_begin")
-        for epoch in range(initial_epoch, epochs):
-            callback_list.call("on_epoch_begin", epoch)
-            xs, ys, ws = x, y, sample_weight
-            if shuffle:
-                order = utils.rng().permutation(n)
-                xs, ys = x[order], y[order]
-                ws = None if sample_weight is None else sample_weight[order]
-            tracker = _MeanTracker()
-            for m in self._metrics:
-                m.reset_state()
-            for step, batch in enumerate(utils.batch_slices(n, batch_size)):
-                callback_list.batch("on_train_batch_begin", step)
-                xb, yb = xs[batch], ys[batch]
-                wb = None if ws is None else ws[batch]
-                loss, outputs = self.train_step(xb, yb, wb)
-                tracker.add(loss, len(xb))
-                for m in self._metrics:
-                    m.update_state(yb, outputs, wb)
-                if want_batch_logs:
-                    callback_list.batch("on_train_batch_end", step,
-                                        self._logs(tracker.result()))
+        try:
+            for epoch in range(initial_epoch, epochs):
+                callback_list.call("on_epoch_begin", epoch)
+                order = utils.rng().permutation(n) if shuffle else None
+                logs = self._train_epoch((x, y, sample_weight), batch_size, order, callback_list)
+                if val is not None:
+                    val_logs = self._evaluate_arrays(*val, batch_size=batch_size)
+                    logs.update({"val_" + k: v for k, v in val_logs.items()})
+                callback_list.call("on_epoch_end", epoch, logs)
                 if self.stop_training:
                     break
-            logs = self._logs(tracker.result())
-            if val is not None:
-                val_logs = self._evaluate_arrays(*val, batch_size=batch_size)
-                logs.update({"val_" + k: v for k, v in val_logs.items()})
-            callback_list.call("on_epoch_end", epoch, logs)
-            if self.stop_training:
-                break
+        finally:
+            self._clear_caches()
         callback_list.call("on_train_end", None)
         return history
+
+    def _train_epoch(self, data, batch_size, order, callback_list):
+        """One pass over ``data = (x, y, sample_weight)``; returns the epoch's logs."""
+        want_batch_logs = callback_list.wants("on_train_batch_end")
+        tracker = _MeanTracker()
+        for m in self._metrics:
+            m.reset_state()
+        for step, (xb, yb, wb) in enumerate(utils.batches(data, batch_size, order)):
+            callback_list.batch("on_train_batch_begin", step)
+            loss, outputs = self.train_step(xb, yb, wb)
+            tracker.add(loss, len(xb))
+            for m in self._metrics:
+                m.update_state(yb, outputs, wb)
+            if want_batch_logs:
+                callback_list.batch("on_train_batch_end", step, self._logs(tracker.result()))
+            if self.stop_training:
+                break
+        return self._logs(tracker.result())
+
+    def _clear_caches(self):
+        """Let go of the last batch each layer kept for back-propagation."""
+        for layer in self._layers:
+            layer.clear_cache()
 
     def _prepare_validation_data(self, validation_data):
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
@@ -548,13 +553,12 @@ class Sequential:
         tracker = _MeanTracker()
         for m in self._metrics:
             m.reset_state()
-        for batch in utils.batch_slices(len(x), batch_size):
-            yb = y[batch]
-            wb = None if sample_weight is None else sample_weight[batch]
-            outputs = self._forward(x[batch], training=False)
+        for xb, yb, wb in utils.batches((x, y, sample_weight), batch_size):
+            outputs = self._forward(xb, training=False)
             tracker.add(float(self._loss_value(yb, outputs, wb)), len(yb))
             for m in self._metrics:
                 m.update_state(yb, outputs, wb)
+        self._clear_caches()
         if self._regularized:
             tracker.total += self._regularization_penalty() * tracker.count
         return self._logs(tracker.result())
@@ -572,6 +576,7 @@ class Sequential:
             if outputs is None:
                 outputs = np.empty((len(x),) + out.shape[1:], dtype=out.dtype)
             outputs[batch] = out
+        self._clear_caches()
         return outputs
 
     def __call__(self, inputs, training=False):

@@ -46,8 +46,14 @@ def sigmoid(x):
     ``-x`` is capped where ``exp`` would overflow (about 88 in float32, 709 in float64);
     there the true value is below the smallest normal number anyway.
     """
-    xp = namespace(x)
-    return 1 / (1 + xp.exp(xp.minimum(-x, _exp_limit(x))))
+    if _isbox(x):
+        return 1 / (1 + _anp.exp(_anp.minimum(-x, _exp_limit(x))))
+    x = _np.asarray(x)
+    e = _np.negative(x, dtype=x.dtype if x.dtype.kind == "f" else _np.float64)
+    _np.minimum(e, _EXP_LIMITS[e.dtype], out=e)  # the same formula, in place (fast path)
+    _np.exp(e, out=e)
+    e += 1
+    return _np.reciprocal(e, out=e)
 
 
 def _exp_limit(x):

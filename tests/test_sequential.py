@@ -4,7 +4,6 @@ import pytest
 import minikeras as mk
 from minikeras import layers
 
-from helpers import assert_close_gradient
 
 
 def _iris_model(kernel_initializer="glorot_uniform"):

@@ -8,6 +8,7 @@ product with the weights as inputs and ``backward`` replays it.
 """
 
 import contextlib
+import functools
 import inspect
 import itertools
 
@@ -152,7 +153,7 @@ class Layer(Configurable):
     # ---------------------------------------------------------------- training
     def forward(self, inputs, training=True):
         """Forward pass that remembers what :meth:`backward` needs."""
-        if has_own_backward(self):
+        if has_own_backward(type(self)):
             return self._call(inputs, training)
 
         def traced(args):
@@ -301,9 +302,10 @@ def _call_takes_training(cls):
     return _training_cache[cls]
 
 
-def has_own_backward(layer):
-    """True if the layer's class writes ``backward`` itself (no autograd needed)."""
-    return type(layer).backward is not Layer.backward
+@functools.lru_cache(maxsize=None)
+def has_own_backward(cls):
+    """True if the layer class writes ``backward`` itself (no autograd needed)."""
+    return cls.backward is not Layer.backward
 
 
 _registry = Registry("layer", Layer)

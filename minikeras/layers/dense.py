@@ -86,8 +86,8 @@ class Dense(Layer):
     def backward_from_logits(self, grad_z):
         """Back-propagate ``dL/dz`` (the gradient before the activation)."""
         inputs = self._cache[0]
-        x2 = inputs.reshape(-1, inputs.shape[-1])
-        g2 = grad_z.reshape(-1, self.units)
+        x2 = inputs if inputs.ndim == 2 else inputs.reshape(-1, inputs.shape[-1])
+        g2 = grad_z if grad_z.ndim == 2 else grad_z.reshape(-1, self.units)
         if self.trainable:
             np.matmul(x2.T, g2, out=self.gradients[0])
             if self.use_bias:  # column sums as a product with ones: faster than np.sum

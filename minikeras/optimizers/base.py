@@ -9,7 +9,7 @@ allocates nothing.
 import numpy as np
 
 from .. import validation
-from ..registry import Configurable, Registry, serialize
+from ..registry import Configurable, Registry
 from .schedules import LearningRateSchedule
 
 
@@ -102,7 +102,7 @@ class Optimizer(Configurable):
     def get_config(self):
         config = super().get_config()
         for key in ("learning_rate", "clipnorm", "clipvalue", "global_clipnorm", "name"):
-            config[key] = serialize(getattr(self, key))
+            config[key] = _registry.serialize(getattr(self, key))
         return config
 
     def __repr__(self):

@@ -37,8 +37,7 @@ class Activation(Configurable):
 
 
 _registry = Registry("activation", Activation)
-register = _registry.register
-serialize = _registry.serialize
+register, serialize = _registry.register, _registry.serialize
 
 
 class FunctionActivation(Activation):

@@ -22,13 +22,7 @@ class Initializer(Configurable):
 
 
 _registry = Registry("initializer", Initializer)
-register = _registry.register
-serialize = _registry.serialize
-
-
-def get(identifier):
-    """Resolve an initializer identifier (name, instance, config dict)."""
-    return _registry.get(identifier)
+get, register, serialize = _registry.get, _registry.register, _registry.serialize
 
 
 def _fans(shape):

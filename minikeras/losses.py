@@ -130,13 +130,7 @@ def _check_probabilities(y, loss_name):
 
 
 _registry = Registry("loss", Loss)
-register = _registry.register
-serialize = _registry.serialize
-
-
-def get(identifier):
-    """Resolve a loss identifier (name, instance, config dict)."""
-    return _registry.get(identifier)
+get, register, serialize = _registry.get, _registry.register, _registry.serialize
 
 
 @register("mse", "mean_squared_error")

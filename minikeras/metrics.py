@@ -32,13 +32,7 @@ class Metric(Configurable):
 
 
 _registry = Registry("metric", Metric)
-register = _registry.register
-serialize = _registry.serialize
-
-
-def get(identifier):
-    """Resolve a metric identifier (name, instance, config dict)."""
-    return _registry.get(identifier)
+get, register, serialize = _registry.get, _registry.register, _registry.serialize
 
 
 class MeanMetric(Metric):

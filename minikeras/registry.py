@@ -95,6 +95,8 @@ class Registry:
     def get(self, identifier, custom_objects=None):
         """Resolve ``identifier`` to an instance of the family.
 
+        Every family exposes this as its ``get`` (``minikeras.losses.get("mse")``, ...).
+
         Parameters
         ----------
         identifier : str, dict, instance, class or None

@@ -17,13 +17,7 @@ class Regularizer(Configurable):
 
 
 _registry = Registry("regularizer", Regularizer)
-register = _registry.register
-serialize = _registry.serialize
-
-
-def get(identifier):
-    """Resolve a regularizer identifier (name, instance, config dict, None)."""
-    return _registry.get(identifier)
+get, register, serialize = _registry.get, _registry.register, _registry.serialize
 
 
 @register("l1l2", "l1_l2")

@@ -309,10 +309,4 @@ def has_own_backward(cls):
 
 
 _registry = Registry("layer", Layer)
-register = _registry.register
-serialize = _registry.serialize
-
-
-def get(identifier, custom_objects=None):
-    """Resolve a layer from a config dict or registered name."""
-    return _registry.get(identifier, custom_objects)
+get, register, serialize = _registry.get, _registry.register, _registry.serialize

@@ -110,5 +110,4 @@ class Optimizer(Configurable):
 
 
 _registry = Registry("optimizer", Optimizer)
-register = _registry.register
-serialize = _registry.serialize
+get, register, serialize = _registry.get, _registry.register, _registry.serialize

@@ -11,10 +11,4 @@ class LearningRateSchedule(Configurable):
 
 
 _registry = Registry("learning rate schedule", LearningRateSchedule)
-register = _registry.register
-serialize = _registry.serialize
-
-
-def get(identifier):
-    """Resolve a schedule identifier (name, instance, config dict)."""
-    return _registry.get(identifier)
+get, register, serialize = _registry.get, _registry.register, _registry.serialize

@@ -10,7 +10,6 @@ import math
 import numpy as np
 import scipy.special
 from autograd import make_vjp
-import autograd.scipy.special as _autograd_special
 
 from . import ops, validation
 from .registry import Configurable, Registry
@@ -36,10 +35,6 @@ class Activation(Configurable):
         return f"{type(self).__name__}()"
 
 
-_registry = Registry("activation", Activation)
-register, serialize = _registry.register, _registry.serialize
-
-
 class FunctionActivation(Activation):
     """Wraps a plain callable ``f(z)`` (written with ``minikeras.ops``) as an activation."""
 
@@ -53,16 +48,16 @@ class FunctionActivation(Activation):
         return f"FunctionActivation({getattr(self.function, '__name__', self.function)!r})"
 
 
+_registry = Registry("activation", Activation, function_wrapper=FunctionActivation)
+register, serialize = _registry.register, _registry.serialize
+
+
 def get(identifier):
     """Resolve an activation: a name, an instance, a config dict, a callable or None.
 
     ``None`` means the identity (``Linear``), as in Keras' ``Dense(activation=None)``.
     """
-    if identifier is None:
-        return Linear()
-    if callable(identifier) and not isinstance(identifier, (Activation, type)):
-        return FunctionActivation(identifier)
-    return _registry.get(identifier)
+    return Linear() if identifier is None else _registry.get(identifier)
 
 
 @register("linear", "identity")
@@ -81,7 +76,7 @@ class ReLU(Activation):
     """``a = max(z, 0)``; ``dL/dz = grad * (z > 0)``."""
 
     def __call__(self, z):
-        if ops.is_traced(z):
+        if ops.is_traced(z) or np.ndim(z) == 0:
             return ops.maximum(z, 0)
         # numpy's maximum against an array of zeros runs vectorised; against the scalar 0
         # it takes a slow broadcasting loop (about 2.5x slower on a 256 x 512 batch).
@@ -106,7 +101,7 @@ class LeakyReLU(Activation):
         self.negative_slope = validation.check_float("negative_slope", negative_slope)
 
     def __call__(self, z):
-        return ops.namespace(z).where(z > 0, z, self.negative_slope * z)
+        return ops.leaky_relu(z, self.negative_slope)
 
     def backward(self, z, a, grad):
         return grad * np.where(z > 0, 1.0, self.negative_slope).astype(grad.dtype, copy=False)
@@ -120,8 +115,7 @@ class ELU(Activation):
         self.alpha = validation.check_float("alpha", alpha)
 
     def __call__(self, z):
-        xp = ops.namespace(z)
-        return xp.where(z > 0, z, self.alpha * xp.expm1(xp.minimum(z, 0)))
+        return ops.elu(z, self.alpha)
 
     def backward(self, z, a, grad):
         return grad * np.where(z > 0, 1.0, a + self.alpha)
@@ -190,11 +184,7 @@ class GELU(Activation):
         self.approximate = bool(approximate)
 
     def __call__(self, z):
-        xp = ops.namespace(z)
-        if self.approximate:
-            return 0.5 * z * (1 + xp.tanh(_SQRT_2_OVER_PI * (z + 0.044715 * z**3)))
-        erf = _autograd_special.erf if ops.is_traced(z) else scipy.special.erf
-        return 0.5 * z * (1 + erf(z / _SQRT_2))
+        return ops.gelu(z, self.approximate)
 
     def backward(self, z, a, grad):
         if self.approximate:
@@ -213,7 +203,7 @@ class SiLU(Activation):
     """``a = z * sigmoid(z)``; ``dL/dz = grad * s * (1 + z * (1 - s))``, ``s = sigmoid(z)``."""
 
     def __call__(self, z):
-        return z * ops.sigmoid(z)
+        return ops.silu(z)
 
     def backward(self, z, a, grad):
         s = ops.sigmoid(z)

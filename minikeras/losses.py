@@ -7,11 +7,12 @@ Cross-entropies work on logits with log-sum-exp and log-sigmoid, and fuse with a
 or sigmoid output layer so that back-propagation starts from ``dL/dz = (p - y) / n``.
 """
 
+import autograd
 import numpy as np
 
 from . import config, ops, validation
 from .activations import Sigmoid, Softmax
-from .registry import Configurable, Registry
+from .registry import Configurable, Registry, snake_case
 
 
 class Loss(Configurable):
@@ -24,7 +25,7 @@ class Loss(Configurable):
     """
 
     def __init__(self, name=None):
-        self.name = name or _snake_case(type(self).__name__)
+        self.name = name or snake_case(type(self).__name__)
 
     def call(self, y_true, y_pred):
         """Per-sample loss values, shape ``(n,)``."""
@@ -34,8 +35,12 @@ class Loss(Configurable):
         """Derivative of each sample's loss with respect to its ``y_pred`` row."""
         raise NotImplementedError
 
+    #: True for losses whose targets are integer class labels.
+    sparse_targets = False
+
     def __call__(self, y_true, y_pred, sample_weight=None):
         """Return ``sum(sample_weight * call(y_true, y_pred)) / n``."""
+        y_true, y_pred = align_targets(y_true, y_pred, self.sparse_targets)
         values = self.call(y_true, y_pred)
         if sample_weight is not None:
             values = values * sample_weight
@@ -47,6 +52,10 @@ class Loss(Configurable):
 
     def value_and_gradient(self, y_true, y_pred, sample_weight=None):
         """``(loss, dL/dy_pred)`` together; the cross-entropies on logits share the softmax."""
+        y_true, y_pred = align_targets(y_true, y_pred, self.sparse_targets)
+        return self._value_and_gradient(y_true, y_pred, sample_weight)
+
+    def _value_and_gradient(self, y_true, y_pred, sample_weight):
         return self._reduce(self.call(y_true, y_pred), self.sample_gradient(y_true, y_pred),
                             sample_weight)
 
@@ -90,13 +99,21 @@ class Loss(Configurable):
         return f"{type(self).__name__}({self.get_config()})"
 
 
-def _snake_case(name):
-    out = []
-    for i, ch in enumerate(name):
-        if ch.isupper() and i and not name[i - 1].isupper():
-            out.append("_")
-        out.append(ch.lower())
-    return "".join(out)
+def align_targets(y_true, y_pred, sparse=False):
+    """Give ``y_true`` the rank Keras would: ``(n,)`` targets for ``(n, 1)`` predictions gain
+    an axis and ``(n, 1)`` targets for ``(n,)`` predictions lose one; with ``sparse``,
+    ``(n, 1)`` class labels become ``(n,)`` integers."""
+    y_pred = y_pred if ops.is_traced(y_pred) else np.asarray(y_pred)
+    y_true = np.asarray(y_true)
+    if sparse:
+        if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1:
+            y_true = y_true[..., 0]
+        return (y_true.astype(np.intp) if y_true.dtype.kind != "i" else y_true), y_pred
+    if y_true.ndim == y_pred.ndim - 1 and y_pred.shape[-1] == 1:
+        y_true = y_true[..., None]
+    elif y_true.ndim == y_pred.ndim + 1 and y_true.shape[-1] == 1:
+        y_true = y_true[..., 0]
+    return y_true, y_pred
 
 
 def _label_hint(y, width):
@@ -129,7 +146,25 @@ def _check_probabilities(y, loss_name):
     return y
 
 
-_registry = Registry("loss", Loss)
+class LossFunctionWrapper(Loss):
+    """Wraps a function ``fn(y_true, y_pred)`` returning per-sample losses (written with
+    ``minikeras.ops``); autograd supplies its gradient."""
+
+    def __init__(self, fn, name=None):
+        super().__init__(name or getattr(fn, "__name__", "loss"))
+        self.fn = fn
+
+    def call(self, y_true, y_pred):
+        values = self.fn(y_true, y_pred)
+        if np.ndim(values) == 0:  # a function that already averaged: spread it over samples
+            values = values * np.ones(len(y_pred))
+        return values
+
+    def sample_gradient(self, y_true, y_pred):
+        return autograd.grad(lambda p: ops.sum(self.call(y_true, p)))(y_pred)
+
+
+_registry = Registry("loss", Loss, function_wrapper=LossFunctionWrapper)
 get, register, serialize = _registry.get, _registry.register, _registry.serialize
 
 
@@ -208,9 +243,9 @@ class BinaryCrossentropy(Loss):
         inside = (y_pred > eps) & (y_pred < 1 - eps)
         return ((p - y_true) / (p * (1 - p))) * inside * scale
 
-    def value_and_gradient(self, y_true, y_pred, sample_weight=None):
+    def _value_and_gradient(self, y_true, y_pred, sample_weight):
         if not self.from_logits:
-            return super().value_and_gradient(y_true, y_pred, sample_weight)
+            return super()._value_and_gradient(y_true, y_pred, sample_weight)
         return self.value_and_gradient_from_logits(y_true, y_pred, sample_weight)[:2]
 
     def value_and_gradient_from_logits(self, y_true, logits, sample_weight=None):
@@ -266,9 +301,9 @@ class CategoricalCrossentropy(Loss):
         dq = -y_true / np.clip(q, eps, 1 - eps) * inside
         return (dq - np.sum(dq * q, axis=-1, keepdims=True)) / total
 
-    def value_and_gradient(self, y_true, y_pred, sample_weight=None):
+    def _value_and_gradient(self, y_true, y_pred, sample_weight):
         if not self.from_logits:
-            return super().value_and_gradient(y_true, y_pred, sample_weight)
+            return super()._value_and_gradient(y_true, y_pred, sample_weight)
         return self.value_and_gradient_from_logits(y_true, y_pred, sample_weight)[:2]
 
     def value_and_gradient_from_logits(self, y_true, logits, sample_weight=None):
@@ -304,6 +339,8 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
 
     ``loss = -log p[y]``; with ``from_logits=True``, ``log p = log_softmax(z)``.
     """
+
+    sparse_targets = True
 
     def call(self, y_true, y_pred):
         xp = ops.namespace(y_pred)

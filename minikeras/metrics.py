@@ -7,7 +7,7 @@ whole data set up to rounding.
 import numpy as np
 
 from . import losses
-from .registry import Configurable, Registry
+from .registry import Configurable, Registry, snake_case
 
 
 class Metric(Configurable):
@@ -15,7 +15,7 @@ class Metric(Configurable):
     ``reset_state()``."""
 
     def __init__(self, name=None):
-        self.name = name or losses._snake_case(type(self).__name__)
+        self.name = name or snake_case(type(self).__name__)
         self.reset_state()
 
     def reset_state(self):
@@ -31,10 +31,6 @@ class Metric(Configurable):
         return f"{type(self).__name__}(name={self.name!r})"
 
 
-_registry = Registry("metric", Metric)
-get, register, serialize = _registry.get, _registry.register, _registry.serialize
-
-
 class MeanMetric(Metric):
     """Weighted mean of per-sample values given by :meth:`values`."""
 
@@ -46,7 +42,11 @@ class MeanMetric(Metric):
         """Per-sample values, shape ``(n,)``."""
         raise NotImplementedError
 
+    #: True for metrics whose targets are integer class labels.
+    sparse_targets = False
+
     def update_state(self, y_true, y_pred, sample_weight=None):
+        y_true, y_pred = losses.align_targets(y_true, y_pred, self.sparse_targets)
         values = np.asarray(self.values(y_true, y_pred), dtype=np.float64)
         if sample_weight is None:
             self.total += float(values.sum())
@@ -58,6 +58,21 @@ class MeanMetric(Metric):
 
     def result(self):
         return self.total / self.count if self.count else 0.0
+
+
+class MeanMetricWrapper(MeanMetric):
+    """The running mean of a function ``fn(y_true, y_pred)`` returning per-sample values."""
+
+    def __init__(self, fn, name=None):
+        self.fn = fn
+        super().__init__(name or getattr(fn, "__name__", "metric"))
+
+    def values(self, y_true, y_pred):
+        return self.fn(y_true, y_pred)
+
+
+_registry = Registry("metric", Metric, function_wrapper=MeanMetricWrapper)
+get, register, serialize = _registry.get, _registry.register, _registry.serialize
 
 
 @register("accuracy", "acc")
@@ -92,8 +107,10 @@ class CategoricalAccuracy(MeanMetric):
 class SparseCategoricalAccuracy(MeanMetric):
     """Fraction with ``argmax(y_pred) == y_true`` (integer labels)."""
 
+    sparse_targets = True
+
     def values(self, y_true, y_pred):
-        return np.argmax(y_pred, axis=-1) == np.asarray(y_true).reshape(-1)
+        return np.argmax(y_pred, axis=-1) == y_true
 
 
 @register("mse", "mean_squared_error")
@@ -141,8 +158,14 @@ class R2Score(Metric):
 
 
 def accuracy_for_loss(loss, output_width):
-    """The accuracy Keras picks for the string "accuracy" given the loss and output width."""
+    """The accuracy metric for the string "accuracy", picked from the loss as Keras does.
+
+    Unlike Keras, a binary cross-entropy on logits (``from_logits=True``) gets the threshold
+    0 (the logit of probability 0.5) instead of 0.5 applied to logits.
+    """
     if isinstance(loss, losses.BinaryCrossentropy) or output_width == 1:
+        if getattr(loss, "from_logits", False):
+            return lambda name: BinaryAccuracy(name=name, threshold=0.0)
         return BinaryAccuracy
     if isinstance(loss, losses.SparseCategoricalCrossentropy):
         return SparseCategoricalAccuracy

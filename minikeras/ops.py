@@ -8,9 +8,13 @@ Built-in pieces use :func:`namespace` to pick plain numpy on the fast path and
 ``autograd.numpy`` only while autograd is tracing, so one formula serves both.
 """
 
+import math as _math
+
 import numpy as _np
 from autograd.numpy import *  # noqa: F401,F403  (the differentiable numpy namespace)
 import autograd.numpy as _anp
+import autograd.scipy.special as _autograd_special
+import scipy.special as _scipy_special
 from autograd.tracer import isbox as _isbox
 
 
@@ -47,9 +51,11 @@ def sigmoid(x):
     there the true value is below the smallest normal number anyway.
     """
     if _isbox(x):
-        return 1 / (1 + _anp.exp(_anp.minimum(-x, _exp_limit(x))))
+        limit = _np.asarray(_exp_limit(x), dtype=_raw(x).dtype)  # keeps float32 float32
+        return 1 / (1 + _anp.exp(_anp.minimum(-x, limit)))
     x = _np.asarray(x)
-    e = _np.negative(x, dtype=x.dtype if x.dtype.kind == "f" else _np.float64)
+    e = _np.empty(x.shape, dtype=x.dtype if x.dtype.kind == "f" else _np.float64)
+    _np.negative(x, out=e)
     _np.minimum(e, _EXP_LIMITS[e.dtype], out=e)  # the same formula, in place (fast path)
     _np.exp(e, out=e)
     e += 1
@@ -65,6 +71,39 @@ def _exp_limit(x):
 
 _EXP_LIMITS = {_np.dtype(t): float(_np.floor(_np.log(_np.finfo(t).max)))
                for t in (_np.float16, _np.float32, _np.float64)}
+
+
+def silu(x):
+    """``x * sigmoid(x)`` (also called swish)."""
+    return x * sigmoid(x)
+
+
+def elu(x, alpha=1.0):
+    """``x`` if ``x > 0`` else ``alpha * (exp(x) - 1)``."""
+    xp = namespace(x)
+    return xp.where(x > 0, x, alpha * xp.expm1(xp.minimum(x, 0)))
+
+
+def leaky_relu(x, negative_slope=0.2):
+    """``x`` if ``x > 0`` else ``negative_slope * x``."""
+    return namespace(x).where(x > 0, x, negative_slope * x)
+
+
+def gelu(x, approximate=False):
+    """Gaussian error linear unit ``x * Phi(x)`` (tanh approximation if ``approximate``)."""
+    xp = namespace(x)
+    if approximate:
+        return 0.5 * x * (1 + xp.tanh(_math.sqrt(2 / _math.pi) * (x + 0.044715 * x ** 3)))
+    erf = _autograd_special.erf if _isbox(x) else _scipy_special.erf
+    return 0.5 * x * (1 + erf(x / _math.sqrt(2.0)))
+
+
+def one_hot(indices, num_classes, dtype="float32"):
+    """``(n,)`` integer labels -> ``(n, num_classes)`` one-hot rows."""
+    indices = _np.asarray(indices, dtype=_np.intp)
+    out = _np.zeros(indices.shape + (num_classes,), dtype=dtype)
+    _np.put_along_axis(out, indices[..., None], 1, axis=-1)
+    return out
 
 
 def log_sigmoid(x):

@@ -42,6 +42,22 @@ def _serialize_value(value):
     return value
 
 
+def _article(word):
+    return ("an " if word[:1].lower() in "aeiou" else "a ") + word
+
+
+def snake_case(name):
+    """``"SparseCategoricalCrossentropy"`` -> ``"sparse_categorical_crossentropy"``;
+    ``"ReLU"`` -> ``"re_lu"`` as Keras names layers."""
+    out = []
+    for i, ch in enumerate(name):
+        if ch.isupper() and i and (not name[i - 1].isupper() or
+                                   (i + 1 < len(name) and name[i + 1].islower())):
+            out.append("_")
+        out.append(ch.lower())
+    return "".join(out)
+
+
 def serialize(obj):
     """Return ``{"class_name": ..., "config": ...}`` for any configurable object."""
     return _serialize_value(obj)
@@ -56,12 +72,16 @@ class Registry:
         Human name of the family, used in error messages ("activation", "loss", ...).
     base : type
         Instances of this class are returned unchanged by :meth:`get`.
+    function_wrapper : type, optional
+        If given, :meth:`get` wraps a plain callable (a user's function) in this class.
     """
 
-    def __init__(self, kind, base):
+    def __init__(self, kind, base, function_wrapper=None):
         self.kind = kind
         self.base = base
+        self.function_wrapper = function_wrapper
         self._classes = {}
+        self._spellings = {}
 
     def register(self, *names):
         """Class decorator registering a class under its own name and ``names``.
@@ -73,13 +93,14 @@ class Registry:
         def decorator(cls):
             for name in (cls.__name__, *names):
                 self._classes[self._key(name)] = cls
+                self._spellings[self._key(name)] = name
             return cls
 
         return decorator
 
     def names(self):
-        """Return the sorted registered names (aliases included)."""
-        return sorted(self._classes)
+        """Return the registered names as they were spelled (aliases included), sorted."""
+        return sorted(self._spellings.values(), key=str.lower)
 
     def lookup(self, name):
         """Return the class registered as ``name`` (case-insensitive); ValueError if none."""
@@ -87,7 +108,7 @@ class Registry:
         if cls is None:
             raise ValueError(
                 f"Could not interpret {self.kind} identifier: {name!r}. "
-                f"Expected one of {self.names()}, a {self.base.__name__} instance, "
+                f"Expected one of {self.names()}, {_article(self.base.__name__)} instance, "
                 "or a {'class_name': ..., 'config': {...}} dict."
             )
         return cls
@@ -120,13 +141,22 @@ class Registry:
                     "A dict identifier needs the keys 'class_name' and 'config'."
                 )
             cls = self._find(identifier["class_name"], custom_objects)
-            return cls.from_config(dict(identifier.get("config") or {}))
+            try:
+                return cls.from_config(dict(identifier.get("config") or {}))
+            except TypeError as error:
+                raise ValueError(
+                    f"Could not build {self.kind} {identifier['class_name']!r} from config "
+                    f"{identifier.get('config')!r}: {error}."
+                ) from None
         if isinstance(identifier, type) and issubclass(identifier, self.base):
             return identifier()
+        if callable(identifier) and self.function_wrapper is not None \
+                and not isinstance(identifier, type):
+            return self.function_wrapper(identifier)
         raise ValueError(
             f"Could not interpret {self.kind} identifier: {identifier!r} "
             f"(type {type(identifier).__name__}). Expected one of {self.names()}, "
-            f"a {self.base.__name__} instance, or a config dict."
+            f"{_article(self.base.__name__)} instance, or a config dict."
         )
 
     def serialize(self, obj):

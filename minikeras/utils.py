@@ -98,13 +98,14 @@ def batches(arrays, batch_size, order=None):
 def relative_error(a, b):
     """Largest elementwise ``|a - b| / (|a| + |b|)``, with a floor scaled to the arrays.
 
-    The floor (1e-8 of the largest magnitude) keeps entries that are (nearly) zero in exact
-    arithmetic, where any formula cancels, from reporting rounding noise as a large error.
+    The floor (1e-6 of the largest magnitude) keeps entries that are (nearly) zero in exact
+    arithmetic, where any formula cancels, from reporting rounding noise as a large error:
+    such entries are judged relative to the weight's largest gradient instead.
     """
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     scale = max(float(np.max(np.abs(a), initial=0.0)), float(np.max(np.abs(b), initial=0.0)))
-    floor = 1e-8 * scale + 1e-300
+    floor = 1e-6 * scale + 1e-300
     return float(np.max(np.abs(a - b) / (np.abs(a) + np.abs(b) + floor), initial=0.0))
 
 
@@ -113,7 +114,9 @@ def check_gradients(model, x, y, sample_weight=None, numerical=True, step=1e-6,
     """Compare a compiled model's back-propagated gradients with autograd and finite differences.
 
     Nothing in the model changes: weights perturbed for central differences are restored
-    exactly, and no optimizer step is taken. Run in float64
+    exactly, and no optimizer step is taken. Every evaluation starts from the same state of
+    the random generators, so a ``Dropout`` layer drops the same units each time (and the
+    generators end as they began). Run in float64
     (``minikeras.config.set_floatx("float64")`` before building) for meaningful numbers.
 
     Parameters
@@ -139,22 +142,35 @@ def check_gradients(model, x, y, sample_weight=None, numerical=True, step=1e-6,
         ``{weight name: {"autograd": error, "numerical": error}}``: the largest relative
         error (see :func:`relative_error`) of the back-propagated gradient against each.
     """
-    _, backprop = model.loss_and_gradients(x, y, sample_weight, method="backprop")
-    _, reference = model.loss_and_gradients(x, y, sample_weight, method="autograd")
-    weights = dict(zip(backprop, model.trainable_weights))
-    report = {}
-    for name, grad in backprop.items():
-        report[name] = {"autograd": relative_error(grad, reference[name])}
-        if numerical:
-            report[name]["numerical"] = _numerical_error(
-                model, x, y, sample_weight, weights[name], grad, step, max_entries)
-        if verbose:
-            cells = "  ".join(f"{k}: {v:.2e}" for k, v in report[name].items())
-            print(f"{name:30s} {cells}")
+    generators = [rng()] + [value for layer in model.layers for value in vars(layer).values()
+                            if isinstance(value, np.random.Generator)]
+    states = [g.bit_generator.state for g in generators]
+
+    def loss_and_gradients(method="backprop"):
+        for generator, state in zip(generators, states):
+            generator.bit_generator.state = state
+        return model.loss_and_gradients(x, y, sample_weight, method=method)
+
+    try:
+        _, backprop = loss_and_gradients("backprop")
+        _, reference = loss_and_gradients("autograd")
+        weights = dict(zip(backprop, model.trainable_weights))
+        report = {}
+        for name, grad in backprop.items():
+            report[name] = {"autograd": relative_error(grad, reference[name])}
+            if numerical:
+                report[name]["numerical"] = _numerical_error(
+                    loss_and_gradients, weights[name], grad, step, max_entries)
+            if verbose:
+                cells = "  ".join(f"{k}: {v:.2e}" for k, v in report[name].items())
+                print(f"{name:30s} {cells}")
+    finally:
+        for generator, state in zip(generators, states):
+            generator.bit_generator.state = state
     return report
 
 
-def _numerical_error(model, x, y, sample_weight, weight, grad, step, max_entries):
+def _numerical_error(loss_and_gradients, weight, grad, step, max_entries):
     flat = weight.reshape(-1)
     order = np.argsort(-np.abs(grad.reshape(-1)), kind="stable")
     indices = order if max_entries is None else order[:max_entries]
@@ -163,9 +179,9 @@ def _numerical_error(model, x, y, sample_weight, weight, grad, step, max_entries
         original = flat[i]
         try:
             flat[i] = original + step
-            plus = model.loss_and_gradients(x, y, sample_weight)[0]
+            plus = loss_and_gradients()[0]
             flat[i] = original - step
-            minus = model.loss_and_gradients(x, y, sample_weight)[0]
+            minus = loss_and_gradients()[0]
         finally:
             flat[i] = original
         estimates[k] = (plus - minus) / (2 * step)

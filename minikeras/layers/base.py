@@ -1,8 +1,9 @@
 """The ``Layer`` base class: weights, building, the training forward/backward protocol.
 
 Training calls ``forward(inputs, training=True)`` on every layer, then ``backward(grad)``
-in reverse. Built-in layers implement ``backward`` by hand and fill ``self.gradients``
-(one array per weight, aligned with ``self.weights``). A user layer that writes only
+in reverse. Built-in layers implement ``backward`` by hand and write into the arrays of
+``self.gradients`` (one per weight, aligned with ``self.weights``; write with
+``out=`` or ``[...] =``, since the model may keep them as views of one buffer). A user layer that writes only
 ``build`` and ``call`` gets both from autograd: ``forward`` records a vector-Jacobian
 product with the weights as inputs and ``backward`` replays it.
 """
@@ -16,9 +17,15 @@ import numpy as np
 from autograd import make_vjp
 
 from .. import config, initializers, regularizers, validation
-from ..registry import Configurable, Registry
+from ..registry import Configurable, Registry, snake_case
 
 _name_counters = {}
+
+
+def inputs_dtype(inputs):
+    """Keep float arrays' dtype; convert anything else to the default float type."""
+    dtype = getattr(inputs, "dtype", None)
+    return dtype if dtype is not None and np.dtype(dtype).kind == "f" else config.floatx()
 
 
 def unique_name(base):
@@ -26,16 +33,6 @@ def unique_name(base):
     counter = _name_counters.setdefault(base, itertools.count())
     n = next(counter)
     return base if n == 0 else f"{base}_{n}"
-
-
-def _snake_case(name):
-    out = []
-    for i, ch in enumerate(name):
-        if ch.isupper() and i and (not name[i - 1].isupper() or
-                                   (i + 1 < len(name) and name[i + 1].islower())):
-            out.append("_")
-        out.append(ch.lower())
-    return "".join(out)
 
 
 class Layer(Configurable):
@@ -61,8 +58,8 @@ class Layer(Configurable):
             )
         if name is not None and not isinstance(name, str):
             raise ValueError(f"Argument `name` must be a string, got {validation.describe(name)}.")
-        self.name = name or unique_name(_snake_case(type(self).__name__))
-        self.trainable = bool(trainable)
+        self.name = name or unique_name(snake_case(type(self).__name__))
+        self._trainable = bool(trainable)
         self.dtype = None if dtype is None else np.dtype(dtype).name
         if input_dim is not None:
             input_shape = (validation.check_int("input_dim", input_dim, minimum=1),)
@@ -73,7 +70,7 @@ class Layer(Configurable):
         self.activation = None
         self._weights, self._weight_names, self._weight_trainable = [], [], []
         self._regularizers = []
-        self.gradients = []
+        self._gradients = []
         self._input_gradient_needed = True
         self._vjp = None
         self._cache = None
@@ -110,7 +107,7 @@ class Layer(Configurable):
         if not self.built:
             self.build(input_shape)
             self.built = True
-            self.gradients = [np.zeros_like(w) for w in self._weights]
+            self._gradients = [np.zeros_like(w) for w in self._weights]
         self.input_shape = input_shape
         self.output_shape = tuple(self.compute_output_shape(input_shape))
         return self.output_shape
@@ -127,8 +124,8 @@ class Layer(Configurable):
 
     def __call__(self, inputs, training=False):
         """Build on first use, check the input's feature shape, and run :meth:`call`."""
-        inputs = inputs if isinstance(inputs, np.ndarray) else validation.check_array(
-            "inputs", inputs, dtype=self.dtype)
+        inputs = validation.check_array("inputs", inputs, dtype=self.dtype or inputs_dtype(inputs),
+                                        min_ndim=2, allow_nonfinite=True)
         if not self.built:
             self.build_for(inputs.shape)
         else:
@@ -169,9 +166,19 @@ class Layer(Configurable):
 
         Built-in layers override this with hand-written back-propagation.
         """
+        return self._autograd_backward(grad_output)
+
+    def backpropagate(self, grad_output):
+        """The backward pass matching :meth:`forward`: the layer's own ``backward`` if it
+        has one for its ``call`` (see :func:`has_own_backward`), else autograd's."""
+        if has_own_backward(type(self)):
+            return self.backward(grad_output)
+        return self._autograd_backward(grad_output)
+
+    def _autograd_backward(self, grad_output):
         grad_inputs, grad_weights = self._vjp(grad_output)
         if self.trainable:
-            for buffer, g in zip(self.gradients, grad_weights):
+            for buffer, g in zip(self._gradients, grad_weights):
                 buffer[...] = g
         return grad_inputs
 
@@ -223,9 +230,37 @@ class Layer(Configurable):
         storage[...] = self._weights[index]
         self._weights[index] = storage
         setattr(self, name, storage)
-        self.gradients[index] = gradient_storage
+        self._gradients[index] = gradient_storage
 
     # ---------------------------------------------------------------- weights
+    @property
+    def trainable(self):
+        """False freezes every weight of the layer (a model notices at its next step)."""
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        global _trainable_generation
+        self._trainable = bool(value)
+        _trainable_generation += 1
+
+    @property
+    def gradients(self):
+        """One gradient array per weight, aligned with :attr:`weights`.
+
+        A hand-written ``backward`` writes into these arrays (``np.matmul(..., out=g)`` or
+        ``g[...] = ...``); the list itself cannot be replaced, because the model keeps the
+        arrays as views of one buffer that the optimizer reads.
+        """
+        return self._gradients
+
+    @gradients.setter
+    def gradients(self, value):
+        raise AttributeError(
+            f"Layer {self.name!r}: assign into the gradient arrays (self.gradients[i][...] = g) "
+            "instead of replacing the list; the optimizer reads those arrays."
+        )
+
     @property
     def weights(self):
         """All weight arrays (trainable and not), in creation order."""
@@ -249,7 +284,7 @@ class Layer(Configurable):
             return []
         return [
             (w, g, r, f"{self.name}/{n}")
-            for w, g, r, n, t in zip(self._weights, self.gradients, self._regularizers,
+            for w, g, r, n, t in zip(self._weights, self._gradients, self._regularizers,
                                      self._weight_names, self._weight_trainable)
             if t
         ]
@@ -281,7 +316,7 @@ class Layer(Configurable):
         return int(sum(w.size for w in self._weights))
 
     def get_config(self):
-        config = super().get_config()
+        config = {k: v for k, v in super().get_config().items() if k not in _BASE_ARGUMENTS}
         config.update(name=self.name, trainable=self.trainable, dtype=self.dtype)
         if self._declared_input_shape is not None:
             config["input_shape"] = list(self._declared_input_shape)
@@ -289,6 +324,19 @@ class Layer(Configurable):
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name!r}, built={self.built}>"
+
+
+# Constructor arguments every layer shares; get_config writes them from the declared values
+# (a built layer's ``input_shape`` attribute is its runtime shape, batch axis included).
+_BASE_ARGUMENTS = ("name", "trainable", "dtype", "input_shape", "input_dim")
+
+# Bumped whenever any layer's ``trainable`` changes, so that a model can notice cheaply.
+_trainable_generation = 0
+
+
+def trainable_generation():
+    """A counter that changes whenever some layer is frozen or unfrozen."""
+    return _trainable_generation
 
 
 _training_cache = {}
@@ -304,8 +352,18 @@ def _call_takes_training(cls):
 
 @functools.lru_cache(maxsize=None)
 def has_own_backward(cls):
-    """True if the layer class writes ``backward`` itself (no autograd needed)."""
-    return cls.backward is not Layer.backward
+    """True if ``cls`` back-propagates by hand: its ``backward`` is defined no higher in
+    the class hierarchy than its ``call``.
+
+    A subclass of ``Dense`` that overrides only ``call`` inherits a ``backward`` written for
+    another ``call``, so it is differentiated by autograd instead.
+    """
+    backward, call = _defining_class(cls, "backward"), _defining_class(cls, "call")
+    return backward is not Layer and issubclass(backward, call)
+
+
+def _defining_class(cls, name):
+    return next(klass for klass in cls.__mro__ if name in vars(klass))
 
 
 _registry = Registry("layer", Layer)

@@ -1,5 +1,7 @@
 """``Input``: declares the per-sample input shape at the head of a ``Sequential``."""
 
+import numbers
+
 from .. import validation
 from .base import Layer, register
 
@@ -15,15 +17,17 @@ class Input(Layer):
     """
 
     def __init__(self, shape, name=None, dtype=None, **kwargs):
-        if isinstance(shape, int):
+        if isinstance(shape, numbers.Integral):
             shape = (shape,)
-        if shape is None or not all(isinstance(s, int) and s > 0 for s in tuple(shape)):
+        if shape is None or not all(isinstance(s, numbers.Integral) and not isinstance(s, bool)
+                                    and s > 0 for s in tuple(shape)):
             raise ValueError(
                 f"Argument `shape` of Input must be a tuple of positive ints, "
                 f"got {validation.describe(shape)}."
             )
-        super().__init__(name=name, dtype=dtype, input_shape=tuple(shape), **kwargs)
-        self.shape = tuple(shape)
+        super().__init__(name=name, dtype=dtype, input_shape=tuple(int(s) for s in shape),
+                         **kwargs)
+        self.shape = tuple(int(s) for s in shape)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

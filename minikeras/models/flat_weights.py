@@ -9,10 +9,12 @@ updated alone, so results are unchanged; only the number of Python-level calls d
 import numpy as np
 
 
-def consolidate(layers):
+def consolidate(layers, current=()):
     """Move the trainable weights of ``layers`` into flat buffers, one per dtype.
 
-    Layers that keep a weight somewhere other than an attribute are left as they are.
+    Layers that keep a weight somewhere other than an attribute are left as they are. If
+    the weights already fill the ``current`` buffers exactly, nothing moves and ``current``
+    is returned (so the optimizer's state for those buffers stays valid).
 
     Returns
     -------
@@ -21,6 +23,8 @@ def consolidate(layers):
     """
     movable = [layer for layer in layers if layer.trainable and layer.can_move_weights()]
     items = [(layer, i) for layer in movable for i in layer.trainable_indices()]
+    if _fills_exactly(items, current):
+        return current
     pairs = []
     for dtype in sorted({layer.weights[i].dtype.str for layer, i in items}):
         group = [(layer, i) for layer, i in items if layer.weights[i].dtype.str == dtype]
@@ -35,3 +39,15 @@ def consolidate(layers):
             offset += size
         pairs.append((gradients, weights))
     return pairs
+
+
+def _fills_exactly(items, pairs):
+    """True if the weights of ``items`` are views that together cover ``pairs``' buffers."""
+    buffers = {id(weights): weights.size for _, weights in pairs}
+    covered = dict.fromkeys(buffers, 0)
+    for layer, i in items:
+        base = layer.weights[i].base
+        if base is None or id(base) not in buffers:
+            return False
+        covered[id(base)] += layer.weights[i].size
+    return covered == buffers

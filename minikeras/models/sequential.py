@@ -11,6 +11,7 @@ import numpy as np
 from .. import callbacks as callbacks_module
 from .. import config, losses, metrics as metrics_module, optimizers, utils, validation
 from ..layers import Input, Layer
+from ..layers import base as layer_base
 from ..layers.base import unique_name
 from . import flat_weights
 
@@ -44,7 +45,10 @@ class Sequential:
         self.stop_training = False
         self.history = None
         self._metric_identifiers = []
-        self._trainable_signature = None
+        self._metrics = []
+        self._fused_loss = None
+        self._flat_pairs = []
+        self._generation = None
         for layer in layers or []:
             self.add(layer)
 
@@ -70,11 +74,15 @@ class Sequential:
                 raise ValueError("An Input can only be the first entry of a Sequential model.")
             self._input_shape = (None,) + layer.shape
             return
-        if not self._layers and self._input_shape is None and layer._declared_input_shape:
-            self._input_shape = (None,) + layer._declared_input_shape
+        input_shape = self._input_shape
+        if not self._layers and input_shape is None and layer._declared_input_shape:
+            input_shape = (None,) + layer._declared_input_shape
+        if input_shape is not None:
+            self._check_shapes(input_shape, self._layers + [layer], "layer")
+        self._input_shape = input_shape
         self._layers.append(layer)
-        if self._input_shape is not None:
-            self._build_layers(self._input_shape)
+        if input_shape is not None:
+            self._build_layers(input_shape)
 
     def pop(self):
         """Remove and return the last layer."""
@@ -94,21 +102,49 @@ class Sequential:
                 f"Argument `input_shape` must include the batch axis, e.g. (None, 4); "
                 f"got {input_shape}."
             )
-        self._input_shape = (None,) + tuple(input_shape[1:])
-        self._build_layers(self._input_shape)
+        shape = (None,) + tuple(input_shape[1:])
+        self._check_shapes(shape, self._layers, "input_shape")
+        self._input_shape = shape
+        self._build_layers(shape)
+
+    def _check_shapes(self, input_shape, layers, argument):
+        """Walk ``input_shape`` through ``layers`` without building anything.
+
+        Raises ValueError (naming ``argument``) if a built layer does not fit. Returns the
+        output shape, or None if an unbuilt layer can only tell it by being built.
+        """
+        shape = (None,) + tuple(input_shape[1:])
+        for layer in layers:
+            if layer.built:
+                layer.check_input_shape(shape, argument)
+                shape = layer.output_shape
+            elif type(layer).compute_output_shape is not Layer.compute_output_shape:
+                shape = (None,) + tuple(layer.compute_output_shape(shape))[1:]
+            else:
+                return None
+        return shape
 
     def _build_layers(self, input_shape):
         shape = input_shape
         for layer in self._layers:
-            if layer.built:
-                layer.check_input_shape((None,) + tuple(shape[1:]))
             shape = layer.build_for(shape)
         self._after_structure_change()
 
     def _after_structure_change(self):
         for i, layer in enumerate(self._layers):
             layer._input_gradient_needed = i > 0
+        self._refresh_training_state()
+
+    def _refresh_training_state(self):
+        """Gather the trainable weights into flat buffers and derive the training state."""
+        if not self.built:
+            return
+        old_pairs = self._flat_pairs
+        self._flat_pairs = flat_weights.consolidate(self._layers, old_pairs)
+        self._generation = layer_base.trainable_generation()
         if self.compiled:
+            if old_pairs is not self._flat_pairs:
+                self.optimizer.discard_state([w for _, w in old_pairs])
             self._prepare_training()
 
     @property
@@ -176,48 +212,66 @@ class Sequential:
             whole model's loss with autograd (the notebook's way; slow, for teaching).
         """
         validation.check_choice("gradients", gradients, _GRADIENT_MODES)
-        if loss is None:
-            raise ValueError("Argument `loss` of compile is required, got None.")
+        if optimizer is None or loss is None:
+            missing = "optimizer" if optimizer is None else "loss"
+            raise ValueError(f"Argument `{missing}` of compile is required, got None.")
         if metrics is not None and not isinstance(metrics, (list, tuple)):
             raise ValueError(
                 f"Argument `metrics` must be a list, got {validation.describe(metrics)}."
             )
         optimizer = optimizers.get(optimizer)
         loss = losses.get(loss)
+        names = ["loss"]
         for identifier in metrics or []:
+            if identifier is None:
+                raise ValueError("Argument `metrics` holds None; expected metric names or objects.")
             if not (isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc")):
-                metrics_module.get(identifier)
+                metrics_module.get(identifier)  # unknown names fail here, before any change
+            names.append(_metric_name(identifier))
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(
+                f"Argument `metrics` gives the name(s) {repeated} more than once (or 'loss', "
+                "which the loss itself reports); history keys must be unique."
+            )
         self.optimizer = optimizer
         self.loss = loss
         self.gradients = gradients
         self._metric_identifiers = list(metrics or [])
         self.compiled = True
-        self._prepare_training()
+        self._refresh_training_state()
 
     def _prepare_training(self):
         """Derive the per-model training state from layers, loss and optimizer."""
-        self._fused_loss = None
-        self._metrics = None
-        if not self.built:
-            return
         last = self._layers[-1]
-        if hasattr(last, "backward_from_logits"):
+        self._fused_loss = None
+        if hasattr(last, "backward_from_logits") and layer_base.has_own_backward(type(last)):
             self._fused_loss = self.loss.fused_with(last.activation)
-        flat_pairs = flat_weights.consolidate(self._layers)
         self._trainable_items = [item for layer in self._layers
                                  for item in layer.trainable_items()]
         self._grads_and_vars = [(g, w) for w, g, _, _ in self._trainable_items]
         if self.optimizer.elementwise and self.optimizer.clipnorm is None:
-            flat = {id(w) for _, w in flat_pairs}
-            self._grads_and_vars = flat_pairs + [
+            flat = {id(w) for _, w in self._flat_pairs}
+            self._grads_and_vars = self._flat_pairs + [
                 (g, w) for g, w in self._grads_and_vars if id(w.base) not in flat]
-        self._trainable_signature = self._current_trainable_signature()
         self._regularized = [(w, g, r) for w, g, r, _ in self._trainable_items if r is not None]
         width = self.output_shape[-1]
         self._metrics = [self._resolve_metric(m, width) for m in self._metric_identifiers]
 
-    def _current_trainable_signature(self):
-        return tuple((layer.trainable, tuple(layer.trainable_indices())) for layer in self._layers)
+    def _ensure_training_state(self):
+        """Re-derive the training state if some layer was frozen or unfrozen meanwhile."""
+        if self._generation != layer_base.trainable_generation():
+            self._refresh_training_state()
+
+    @property
+    def trainable(self):
+        """False if every layer is frozen; setting it freezes or unfreezes them all."""
+        return any(layer.trainable for layer in self._layers)
+
+    @trainable.setter
+    def trainable(self, value):
+        for layer in self._layers:
+            layer.trainable = value
 
     def _resolve_metric(self, identifier, width):
         if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc"):
@@ -247,16 +301,27 @@ class Sequential:
         return x
 
     def _prepare_data(self, x, y, sample_weight, argument_suffix=""):
+        """Convert and check ``x``, ``y`` and ``sample_weight``; changes nothing.
+
+        An unbuilt model is not built here: the output shape the targets are checked
+        against comes from the layers' ``compute_output_shape``.
+        """
         x = self._prepare_x(x, "x" + argument_suffix)
-        if y is None:
-            raise ValueError(f"Argument `y{argument_suffix}` is required, got None.")
-        y = np.asarray(y)
+        y = validation.check_samples("y" + argument_suffix, y)
         validation.check_same_length(**{"x" + argument_suffix: x, "y" + argument_suffix: y})
-        self._ensure_built(x.shape)
-        y = self.loss.prepare_targets(y, self.output_shape)
+        if not self._layers:
+            raise ValueError("The model has no layers; add some before training.")
+        output_shape = (self.output_shape if self.built
+                        else self._check_shapes(x.shape, self._layers, "x" + argument_suffix))
+        if output_shape is None:  # a custom layer can only tell its output shape once built
+            self._ensure_built(x.shape)
+            output_shape = self.output_shape
+        y = self.loss.prepare_targets(y, output_shape)
         if sample_weight is not None:
             sample_weight = validation.check_array("sample_weight" + argument_suffix,
                                                    sample_weight, dtype=self._dtype())
+            if sample_weight.shape == (len(x), 1):
+                sample_weight = sample_weight[:, 0]
             if sample_weight.shape != (len(x),):
                 raise ValueError(
                     f"Argument `sample_weight{argument_suffix}` must have shape ({len(x)},), "
@@ -277,17 +342,13 @@ class Sequential:
         return np.dtype(config.floatx())
 
     def _class_weights(self, class_weight, y):
-        """Turn ``{class: weight}`` into one weight per sample."""
-        if not isinstance(class_weight, dict):
-            raise ValueError(
-                f"Argument `class_weight` must be a dict {{class index: weight}}, "
-                f"got {validation.describe(class_weight)}."
-            )
+        """Turn ``{class index: weight}`` into one weight per sample (1 for absent classes)."""
+        class_weight = validation.check_class_weight(class_weight)
         labels = y if y.ndim == 1 else (y[:, 0] > 0.5 if y.shape[1] == 1 else y.argmax(axis=1))
         labels = labels.astype(np.intp)
-        table = np.ones(int(max(labels.max(), *class_weight.keys())) + 1, dtype=self._dtype())
+        table = np.ones(max([int(labels.max()), *class_weight]) + 1, dtype=self._dtype())
         for cls, weight in class_weight.items():
-            table[validation.check_int("class_weight key", cls, minimum=0)] = weight
+            table[cls] = weight
         return table[labels]
 
     # ---------------------------------------------------------------- steps
@@ -315,6 +376,7 @@ class Sequential:
 
     def train_step(self, x, y, sample_weight=None):
         """One optimizer step on a batch; returns ``(loss, outputs)``."""
+        self._ensure_training_state()
         if self.gradients == "autograd":
             loss, outputs = self._gradients_by_autograd(x, y, sample_weight)
         else:
@@ -337,7 +399,7 @@ class Sequential:
             remaining = self._layers[::-1]
         loss = float(loss)
         for layer in remaining:
-            grad = layer.backward(grad)
+            grad = layer.backpropagate(grad)
         for w, g, regularizer in self._regularized:
             loss += float(regularizer(w))
             g += regularizer.gradient(w)
@@ -377,6 +439,8 @@ class Sequential:
         self._require_compiled("loss_and_gradients")
         validation.check_choice("method", method, _GRADIENT_MODES)
         x, y, sample_weight = self._prepare_data(x, y, sample_weight)
+        self._ensure_built(x.shape)
+        self._ensure_training_state()
         if method == "autograd":
             loss, _ = self._gradients_by_autograd(x, y, sample_weight)
         else:
@@ -438,8 +502,6 @@ class Sequential:
                     f"Argument `callbacks` must hold Callback instances, got {validation.describe(c)}."
                 )
         x, y, sample_weight = self._prepare_data(x, y, sample_weight)
-        if self._trainable_signature != self._current_trainable_signature():
-            self._prepare_training()  # a layer was frozen or unfrozen since compile
         if class_weight is not None:
             weights = self._class_weights(class_weight, y)
             sample_weight = weights if sample_weight is None else sample_weight * weights
@@ -457,6 +519,8 @@ class Sequential:
             val = (x[split:], y[split:], None if sample_weight is None else sample_weight[split:])
             x, y = x[:split], y[:split]
             sample_weight = None if sample_weight is None else sample_weight[:split]
+        self._ensure_built(x.shape)  # everything is checked: now the model may change
+        self._ensure_training_state()
 
         n = len(x)
         steps = -(-n // batch_size)
@@ -541,6 +605,8 @@ class Sequential:
                                           minimum=1)
         validation.check_choice("verbose", verbose, _VERBOSE_CHOICES)
         x, y, sample_weight = self._prepare_data(x, y, sample_weight)
+        self._ensure_built(x.shape)
+        self._ensure_training_state()
         logs = self._evaluate_arrays(x, y, sample_weight, batch_size)
         if verbose in (1, 2, "auto") and verbose != 0:
             print(callbacks_module.format_logs(logs))
@@ -610,12 +676,11 @@ class Sequential:
             lines.append(line("├", "┼", "┤") if i < len(rows) - 1 else line("└", "┴", "┘"))
         if not rows:
             lines.append(line("└", "┴", "┘"))
-        trainable = sum(w.size for w in self.trainable_weights)
-        total = sum(w.size for w in self.weights)
-        itemsize = self._dtype().itemsize
-        for label, count in (("Total", total), ("Trainable", trainable),
-                             ("Non-trainable", total - trainable)):
-            lines.append(f" {label} params: {count:,} ({_bytes(count * itemsize)})")
+        groups = {"Total": self.weights, "Trainable": self.trainable_weights,
+                  "Non-trainable": self.non_trainable_weights}
+        for label, weights in groups.items():
+            count, size = sum(w.size for w in weights), sum(w.nbytes for w in weights)
+            lines.append(f" {label} params: {count:,} ({_bytes(size)})")
         print_fn("\n".join(lines))
 
     # ---------------------------------------------------------------- helpers
@@ -643,6 +708,22 @@ class Sequential:
 
     def __repr__(self):
         return f"<Sequential name={self.name!r}, layers={len(self._layers)}, built={self.built}>"
+
+
+def _metric_name(identifier):
+    """The history key a metric identifier will have (its name as passed, like Keras)."""
+    if isinstance(identifier, str):
+        return identifier
+    if isinstance(identifier, metrics_module.Metric):
+        return identifier.name
+    if isinstance(identifier, dict):
+        return metrics_module.get(identifier).name
+    if callable(identifier):
+        return getattr(identifier, "__name__", type(identifier).__name__)
+    raise ValueError(
+        f"Argument `metrics` holds {validation.describe(identifier)}; expected metric names, "
+        "Metric objects, config dicts or functions."
+    )
 
 
 class _MeanTracker:

@@ -2,8 +2,8 @@
 
 A concrete optimizer writes only ``build_slots(variable)`` (its per-variable state) and
 ``update_step(gradient, variable, learning_rate, slots, scratch)``, updating ``variable``
-in place; ``scratch`` is a preallocated array shaped like the variable, so that a step
-allocates nothing.
+in place; ``scratch`` holds two preallocated arrays shaped like the variable, so that a
+step allocates nothing.
 """
 
 import numpy as np
@@ -43,10 +43,12 @@ class Optimizer(Configurable):
                                                 low_open=True, allow_none=True)
         self.global_clipnorm = validation.check_float("global_clipnorm", global_clipnorm,
                                                       low=0.0, low_open=True, allow_none=True)
-        if self.clipnorm is not None and self.global_clipnorm is not None:
+        given = {k: v for k, v in (("clipnorm", clipnorm), ("clipvalue", clipvalue),
+                                   ("global_clipnorm", global_clipnorm)) if v is not None}
+        if len(given) > 1:
             raise ValueError(
-                "Arguments `clipnorm` and `global_clipnorm` cannot both be set, got "
-                f"clipnorm={clipnorm!r} and global_clipnorm={global_clipnorm!r}."
+                "Only one of the arguments `clipnorm`, `clipvalue` and `global_clipnorm` may be "
+                f"set (as in Keras), got {given}."
             )
         self.name = name or type(self).__name__.lower()
         self.iterations = 0
@@ -63,7 +65,8 @@ class Optimizer(Configurable):
         return []
 
     def update_step(self, gradient, variable, learning_rate, slots, scratch):
-        """Update ``variable`` in place from ``gradient``, using ``slots`` and ``scratch``."""
+        """Update ``variable`` in place from ``gradient``, using ``slots`` and the two
+        ``scratch`` arrays."""
         raise NotImplementedError
 
     def apply_gradients(self, grads_and_vars):
@@ -77,7 +80,8 @@ class Optimizer(Configurable):
         for gradient, (_, variable) in zip(gradients, pairs):
             entry = self._slots.get(id(variable))
             if entry is None or entry[0] is not variable:
-                entry = (variable, self.build_slots(variable), np.empty_like(variable))
+                scratch = np.empty((2,) + variable.shape, dtype=variable.dtype)
+                entry = (variable, self.build_slots(variable), scratch)
                 self._slots[id(variable)] = entry
             self.update_step(gradient, variable, learning_rate, entry[1], entry[2])
         self.iterations += 1
@@ -93,6 +97,11 @@ class Optimizer(Configurable):
             scale = self.global_clipnorm / max(norm, self.global_clipnorm)
             gradients = [g * scale for g in gradients]
         return gradients
+
+    def discard_state(self, variables):
+        """Forget the state kept for ``variables`` (their arrays are no longer trained)."""
+        for variable in variables:
+            self._slots.pop(id(variable), None)
 
     def variables_state(self, variable):
         """The state arrays kept for ``variable`` (empty before its first update)."""

@@ -43,6 +43,7 @@ class RMSprop(Optimizer):
         return [np.zeros_like(variable) for _ in range(count)]
 
     def update_step(self, gradient, variable, learning_rate, slots, scratch):
+        scratch = scratch[0]
         velocity = slots[0]
         velocity *= self.rho
         velocity += np.multiply(gradient, gradient, out=scratch) * (1 - self.rho)

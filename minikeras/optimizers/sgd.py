@@ -37,7 +37,7 @@ class SGD(Optimizer):
         return [np.zeros_like(variable)] if self.momentum else []
 
     def update_step(self, gradient, variable, learning_rate, slots, scratch):
-        step = np.multiply(gradient, learning_rate, out=scratch)
+        step = np.multiply(gradient, learning_rate, out=scratch[0])
         if not self.momentum:
             variable -= step
             return
@@ -45,7 +45,8 @@ class SGD(Optimizer):
         velocity *= self.momentum
         velocity -= step
         if self.nesterov:
-            variable -= step
-            variable += np.multiply(velocity, self.momentum, out=scratch)
+            look_ahead = np.multiply(velocity, self.momentum, out=scratch[1])
+            look_ahead -= step
+            variable += look_ahead
         else:
             variable += velocity

@@ -1,0 +1,277 @@
+"""Edge cases: subclassing, model state after failures, rank alignment, user functions."""
+
+import numpy as np
+import pytest
+
+import minikeras as mk
+from minikeras import layers, losses, metrics, ops, optimizers
+
+
+# ---------------------------------------------------------------- layers
+
+class ScaledDense(layers.Dense):
+    """Overrides call only: its inherited hand-written backward no longer applies."""
+
+    def call(self, inputs, training=False):
+        return 3.0 * super().call(inputs, training)
+
+
+def test_subclass_overriding_call_is_differentiated_by_autograd(float64, rng):
+    mk.utils.set_random_seed(0)
+    model = mk.Sequential([mk.Input((3,)), ScaledDense(4, activation="tanh"),
+                           ScaledDense(2, activation="softmax")])
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    x, y = rng.normal(size=(6, 3)), np.eye(2)[rng.integers(0, 2, 6)]
+    report = mk.utils.check_gradients(model, x, y)
+    assert max(e["autograd"] for e in report.values()) < 1e-7
+    assert max(e["numerical"] for e in report.values()) < 1e-5
+    assert model._fused_loss is None  # the last layer's own call is not a plain softmax
+
+
+def test_replacing_the_gradient_list_is_refused():
+    class MyLinear(layers.Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight((input_shape[-1], 1), initializer="zeros")
+
+        def call(self, x, training=False):
+            self.x = x
+            return x @ self.w
+
+        def backward(self, g):
+            self.gradients = [self.x.T @ g]
+            return g @ self.w.T
+
+    model = mk.Sequential([mk.Input((3,)), MyLinear()])
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(AttributeError, match=r"self.gradients\[i\]\[...\]"):
+        model.fit(np.ones((4, 3)), np.ones((4, 1)), verbose=0)
+
+
+def test_user_backward_writing_into_gradients_trains():
+    class MyLinear(layers.Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight((input_shape[-1], 1), initializer="zeros")
+
+        def call(self, x, training=False):
+            self.x = x
+            return x @ self.w
+
+        def backward(self, g):
+            self.gradients[0][...] = self.x.T @ g
+            return g @ self.w.T
+
+    model = mk.Sequential([mk.Input((3,)), MyLinear()])
+    model.compile(optimizer=optimizers.SGD(0.1), loss="mse")
+    model.fit(np.ones((4, 3)), np.ones((4, 1)), epochs=20, verbose=0)
+    assert np.all(model.layers[0].w > 0.1)
+
+
+def test_get_config_of_a_built_layer_uses_declared_arguments():
+    flatten = mk.Sequential([mk.Input((2, 3)), layers.Flatten(), layers.Dense(2)]).layers[0]
+    config = flatten.get_config()
+    assert "input_shape" not in config
+    clone = layers.Flatten.from_config({**config, "name": "flatten_clone"})
+    assert clone(np.ones((1, 2, 3))).shape == (1, 6)
+
+
+def test_scalar_inputs_and_weights():
+    assert ops.sigmoid(0.0) == 0.5
+    assert mk.activations.ReLU()(np.float64(-1.0)) == 0.0
+
+    class Gate(layers.Layer):
+        def build(self, input_shape):
+            self.g = self.add_weight((), initializer="zeros")
+
+        def call(self, x):
+            return x * ops.sigmoid(self.g)
+
+    model = mk.Sequential([mk.Input((3,)), Gate(), layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(np.ones((8, 3)), np.ones(8), epochs=2, verbose=0)
+    assert model.layers[0].g.shape == ()
+
+
+def test_layer_call_needs_a_batch_axis():
+    with pytest.raises(ValueError, match="`inputs`.*2 dimension"):
+        layers.Dense(2)(np.ones(4))
+
+
+# ---------------------------------------------------------------- model state
+
+def test_failed_fit_leaves_an_unbuilt_model_unbuilt(rng):
+    model = mk.Sequential([layers.Dense(4), layers.Dense(2, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match=r"`y`.*\[0, 1\]"):
+        model.fit(rng.normal(size=(10, 3)), np.full(10, 5), verbose=0)
+    assert not model.built and model.input_shape is None
+    model.fit(rng.normal(size=(10, 3)), np.zeros(10), verbose=0)
+    assert model.built
+
+
+def test_failed_build_and_add_change_nothing():
+    model = mk.Sequential([mk.Input((3,)), layers.Dense(2)])
+    with pytest.raises(ValueError, match="input_shape"):
+        model.build((None, 5))
+    assert model.predict(np.ones((2, 3)), verbose=0).shape == (2, 2)
+    wide = layers.Dense(1)
+    wide(np.ones((1, 7)))
+    with pytest.raises(ValueError, match="layer"):
+        model.add(wide)
+    assert len(model.layers) == 1 and model.predict(np.ones((2, 3)), verbose=0).shape == (2, 2)
+
+
+@pytest.mark.parametrize("kwargs, pattern", [
+    (dict(optimizer=None, loss="mse"), "optimizer"),
+    (dict(optimizer="adam", loss="mse", metrics=[None]), "metrics"),
+    (dict(optimizer="adam", loss="mse", metrics=["mae", "mae"]), "mae"),
+    (dict(optimizer="adam", loss="mse", metrics=["loss"]), "loss"),
+])
+def test_failed_compile_changes_nothing(kwargs, pattern):
+    model = mk.Sequential([mk.Input((3,)), layers.Dense(2)])
+    with pytest.raises(ValueError, match=pattern):
+        model.compile(**kwargs)
+    assert not model.compiled and model.optimizer is None
+
+
+def test_freezing_after_compile_is_noticed_by_every_step(rng):
+    model = mk.Sequential([mk.Input((3,)), layers.Dense(4), layers.Dense(1)])
+    model.compile(optimizer=optimizers.SGD(0.1), loss="mse")
+    x, y = rng.normal(size=(16, 3)), rng.normal(size=(16, 1))
+    model.fit(x, y, verbose=0)
+    model.layers[0].trainable = False
+    before = model.layers[0].get_weights()
+    model.train_step(x.astype(np.float32), y.astype(np.float32))
+    for a, b in zip(before, model.layers[0].get_weights()):
+        np.testing.assert_array_equal(a, b)
+    report = mk.utils.check_gradients(model, x, y, numerical=False)
+    assert len(report) == 2
+    model.trainable = True
+    assert len(model.trainable_weights) == 4
+
+
+def test_recompiling_keeps_optimizer_state_and_weight_references(rng):
+    x, y = rng.normal(size=(32, 3)), rng.normal(size=(32, 1))
+
+    def model_and_optimizer():
+        mk.utils.set_random_seed(0)
+        model = mk.Sequential([mk.Input((3,)), layers.Dense(4), layers.Dense(1)])
+        return model, optimizers.Adam(0.01)
+
+    straight, opt = model_and_optimizer()
+    straight.compile(opt, "mse")
+    straight.fit(x, y, epochs=3, shuffle=False, verbose=0)
+
+    split, opt = model_and_optimizer()
+    kernel = split.layers[0].kernel  # a reference taken before compile stays valid
+    split.compile(opt, "mse")
+    split.fit(x, y, epochs=2, shuffle=False, verbose=0)
+    split.compile(opt, "mse", metrics=["mae"])
+    split.fit(x, y, epochs=1, shuffle=False, verbose=0)
+    assert kernel is split.layers[0].kernel and len(opt._slots) == 1
+    for a, b in zip(straight.get_weights(), split.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("class_weight, pattern", [
+    ({0: np.nan}, r"class_weight\[0\]"), ({0: "x"}, r"class_weight\[0\]"),
+    ({"a": 1.0}, "class_weight key"), ([1.0], "dict"),
+])
+def test_class_weight_validation(class_weight, pattern):
+    model = mk.Sequential([mk.Input((3,)), layers.Dense(2, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match=pattern):
+        model.fit(np.ones((4, 3)), np.zeros(4), class_weight=class_weight, verbose=0)
+    model.fit(np.ones((4, 3)), np.zeros(4), class_weight={}, verbose=0)
+
+
+@pytest.mark.parametrize("y, pattern", [(5.0, "one entry per sample"),
+                                        ([[1.0], [1.0, 2.0]], "ragged")])
+def test_malformed_targets(y, pattern):
+    model = mk.Sequential([mk.Input((3,)), layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    with pytest.raises(ValueError, match=pattern):
+        model.fit(np.ones((2, 3)), y, verbose=0)
+
+
+def test_lenient_inputs_keras_accepts():
+    model = mk.Sequential([mk.Input((np.int64(3),)), layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(np.ones((4, 3)), np.ones(4), sample_weight=np.ones((4, 1)),
+              verbose=np.int64(0))
+    with pytest.raises(ValueError, match="complex|numeric"):
+        model.fit(np.ones((4, 3)) * 1j, np.ones(4), verbose=0)
+
+
+def test_summary_counts_bytes_per_weight(capsys, float64):
+    model = mk.Sequential([mk.Input((3,)), layers.Dense(2)])
+    model.summary()
+    assert "Total params: 8 (64.00 B)" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- losses and metrics
+
+def test_standalone_losses_align_ranks_like_keras():
+    y = np.array([1.0, 2.0, 3.0, 4.0])
+    p = y[:, None] + 0.1
+    assert losses.MeanSquaredError()(y, p) == pytest.approx(0.01)
+    assert losses.MeanAbsoluteError()(y, p) == pytest.approx(0.1)
+    assert losses.MeanSquaredError()([1.0, 2.0], [[1.0], [2.0]]) == 0.0
+    probabilities = np.array([[0.9, 0.1], [0.2, 0.8]])
+    expected = -np.mean(np.log([0.9, 0.8]))
+    sparse = losses.SparseCategoricalCrossentropy()
+    assert sparse(np.array([0.0, 1.0]), probabilities) == pytest.approx(expected)
+    assert sparse(np.array([[0], [1]]), probabilities) == pytest.approx(expected)
+    metric = metrics.BinaryAccuracy()
+    metric.update_state(np.array([1.0, 0.0, 1.0]), np.array([[0.9], [0.2], [0.3]]))
+    assert metric.result() == pytest.approx(2 / 3)
+
+
+def test_accuracy_on_logits_thresholds_at_zero():
+    model = mk.Sequential([mk.Input((2,)), layers.Dense(1)])
+    model.compile(optimizer="adam", loss=losses.BinaryCrossentropy(from_logits=True),
+                  metrics=["accuracy"])
+    assert model._metrics[0].threshold == 0.0
+
+
+def test_plain_functions_as_loss_and_metric(rng):
+    def squared(y_true, y_pred):
+        return ops.mean((y_true - y_pred) ** 2, axis=-1)
+
+    def bias(y_true, y_pred):
+        return np.mean(y_pred - y_true, axis=-1)
+
+    mk.utils.set_random_seed(0)
+    x = rng.normal(size=(64, 2))
+    y = x @ np.array([[1.0], [-1.0]])
+    model = mk.Sequential([mk.Input((2,)), layers.Dense(1)])
+    model.compile(optimizer=optimizers.Adam(0.05), loss=squared, metrics=[bias])
+    history = model.fit(x, y, epochs=40, verbose=0)
+    assert set(history.history) == {"loss", "bias"}
+    assert history.history["loss"][-1] < 0.05 * history.history["loss"][0]
+    wrapped = losses.get(squared)
+    p = rng.normal(size=(5, 1))
+    np.testing.assert_allclose(wrapped.gradient(y[:5], p), 2 * (p - y[:5]) / 5)
+
+
+def test_unknown_config_key_is_a_value_error():
+    with pytest.raises(ValueError, match="deltaa"):
+        losses.get({"class_name": "Huber", "config": {"deltaa": 1}})
+    with pytest.raises(ValueError, match="binary_crossentropy"):  # Keras spellings listed
+        losses.get("binary_crosentropy")
+
+
+def test_only_one_clipping_argument():
+    with pytest.raises(ValueError, match="clipvalue"):
+        optimizers.SGD(clipnorm=1.0, clipvalue=1.0)
+
+
+def test_check_gradients_with_dropout_uses_one_mask(float64, rng):
+    mk.utils.set_random_seed(0)
+    model = mk.Sequential([mk.Input((4,)), layers.Dense(8, activation="tanh"),
+                           layers.Dropout(0.5), layers.Dense(2, activation="softmax")])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    state = mk.utils.rng().bit_generator.state
+    report = mk.utils.check_gradients(model, rng.normal(size=(10, 4)), rng.integers(0, 2, 10))
+    assert max(e["autograd"] for e in report.values()) < 1e-7
+    assert max(e["numerical"] for e in report.values()) < 1e-5
+    assert mk.utils.rng().bit_generator.state == state

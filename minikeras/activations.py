@@ -104,7 +104,10 @@ class LeakyReLU(Activation):
         return ops.leaky_relu(z, self.negative_slope)
 
     def backward(self, z, a, grad):
-        return grad * np.where(z > 0, 1.0, self.negative_slope).astype(grad.dtype, copy=False)
+        # slope + (1 - slope) * (z > 0), without numpy's slow where
+        slope = (z > 0) * np.asarray(1.0 - self.negative_slope, dtype=grad.dtype)
+        slope += self.negative_slope
+        return grad * slope
 
 
 @register("elu")
@@ -118,7 +121,10 @@ class ELU(Activation):
         return ops.elu(z, self.alpha)
 
     def backward(self, z, a, grad):
-        return grad * np.where(z > 0, 1.0, a + self.alpha)
+        # alpha * exp(min(z, 0)) is a + alpha below 0; above 0 it is alpha, corrected to 1
+        slope = np.exp(np.minimum(z, 0)) * np.asarray(self.alpha, dtype=grad.dtype)
+        slope += (z > 0) * np.asarray(1.0 - self.alpha, dtype=grad.dtype)
+        return grad * slope
 
 
 @register("sigmoid", "logistic")

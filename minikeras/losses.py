@@ -52,8 +52,10 @@ class Loss(Configurable):
 
     def value_and_gradient(self, y_true, y_pred, sample_weight=None):
         """``(loss, dL/dy_pred)`` together; the cross-entropies on logits share the softmax."""
+        shape = np.shape(y_pred)
         y_true, y_pred = align_targets(y_true, y_pred, self.sparse_targets)
-        return self._value_and_gradient(y_true, y_pred, sample_weight)
+        value, grad = self._value_and_gradient(y_true, y_pred, sample_weight)
+        return value, grad.reshape(shape)
 
     def _value_and_gradient(self, y_true, y_pred, sample_weight):
         return self._reduce(self.call(y_true, y_pred), self.sample_gradient(y_true, y_pred),
@@ -75,21 +77,23 @@ class Loss(Configurable):
         """
         return None
 
-    def prepare_targets(self, y, output_shape):
+    def prepare_targets(self, y, output_shape, argument="y"):
         """Check ``y`` against the model's ``output_shape`` and return it as an array.
+
+        ``argument`` is the name error messages give the targets ("y", "y_val").
 
         Raises
         ------
         ValueError
             If the targets have the wrong form for this loss.
         """
-        y = validation.check_array("y", y)
+        y = validation.check_array(argument, y)
         width = output_shape[-1]
         if y.ndim == 1 and len(output_shape) == 2 and width == 1:
             y = y.reshape(-1, 1)
         if y.shape[1:] != tuple(output_shape[1:]):
             raise ValueError(
-                f"Argument `y` has shape {y.shape}, but the model's output has shape "
+                f"Argument `{argument}` has shape {y.shape}, but the model's output has shape "
                 f"{tuple(output_shape)} and loss {self.name!r} compares them elementwise."
                 + _label_hint(y, width)
             )
@@ -100,11 +104,16 @@ class Loss(Configurable):
 
 
 def align_targets(y_true, y_pred, sparse=False):
-    """Give ``y_true`` the rank Keras would: ``(n,)`` targets for ``(n, 1)`` predictions gain
-    an axis and ``(n, 1)`` targets for ``(n,)`` predictions lose one; with ``sparse``,
-    ``(n, 1)`` class labels become ``(n,)`` integers."""
+    """Give targets and predictions the ranks Keras would.
+
+    ``(n,)`` predictions count as ``(n, 1)``; ``(n,)`` targets for ``(n, 1)`` predictions gain
+    an axis and ``(n, 1)`` targets for ``(n,)`` ones lose it; with ``sparse``, ``(n, 1)`` class
+    labels become ``(n,)`` integers.
+    """
     y_pred = y_pred if ops.is_traced(y_pred) else np.asarray(y_pred)
     y_true = np.asarray(y_true)
+    if y_pred.ndim == 1 and not sparse:  # one output per sample: treat as shape (n, 1)
+        y_pred = ops.reshape(y_pred, (-1, 1))
     if sparse:
         if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1:
             y_true = y_true[..., 0]
@@ -137,10 +146,10 @@ def _row_sums(a):
     return a @ np.ones(a.shape[-1], dtype=a.dtype)
 
 
-def _check_probabilities(y, loss_name):
+def _check_probabilities(y, loss_name, argument):
     if y.min() < 0 or y.max() > 1:
         raise ValueError(
-            f"Argument `y` must hold values in [0, 1] for loss {loss_name!r}, "
+            f"Argument `{argument}` must hold values in [0, 1] for loss {loss_name!r}, "
             f"got values in [{y.min()}, {y.max()}]."
         )
     return y
@@ -157,7 +166,9 @@ class LossFunctionWrapper(Loss):
     def call(self, y_true, y_pred):
         values = self.fn(y_true, y_pred)
         if np.ndim(values) == 0:  # a function that already averaged: spread it over samples
-            values = values * np.ones(len(y_pred))
+            return values * np.ones(len(y_pred))
+        if np.ndim(values) > 1:  # one value per element: Keras averages them all
+            return ops.mean(ops.reshape(values, (len(y_pred), -1)), axis=-1)
         return values
 
     def sample_gradient(self, y_true, y_pred):
@@ -262,8 +273,9 @@ class BinaryCrossentropy(Loss):
             return BinaryCrossentropy(from_logits=True, name=self.name)
         return None
 
-    def prepare_targets(self, y, output_shape):
-        return _check_probabilities(super().prepare_targets(y, output_shape), self.name)
+    def prepare_targets(self, y, output_shape, argument="y"):
+        return _check_probabilities(super().prepare_targets(y, output_shape, argument),
+                                    self.name, argument)
 
 
 @register("cce", "categorical_crossentropy")
@@ -329,8 +341,9 @@ class CategoricalCrossentropy(Loss):
             return type(self)(from_logits=True, name=self.name)
         return None
 
-    def prepare_targets(self, y, output_shape):
-        return _check_probabilities(super().prepare_targets(y, output_shape), self.name)
+    def prepare_targets(self, y, output_shape, argument="y"):
+        return _check_probabilities(super().prepare_targets(y, output_shape, argument),
+                                    self.name, argument)
 
 
 @register("sparse_categorical_crossentropy", "scce")
@@ -365,20 +378,20 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
         value, grad = self._reduce(values, grad, sample_weight)
         return value, grad, probabilities
 
-    def prepare_targets(self, y, output_shape):
-        labels = validation.check_array("y", y, dtype=np.float64)
+    def prepare_targets(self, y, output_shape, argument="y"):
+        labels = validation.check_array(argument, y, dtype=np.float64)
         if labels.ndim == 2 and labels.shape[1] == 1:
             labels = labels[:, 0]
         classes = output_shape[-1]
         if labels.ndim != 1:
             raise ValueError(
-                f"Argument `y` must hold integer class labels of shape (n,) for loss "
+                f"Argument `{argument}` must hold integer class labels of shape (n,) for loss "
                 f"{self.name!r}, got shape {labels.shape}. For one-hot targets use "
                 "'categorical_crossentropy'."
             )
         if np.any(labels != np.round(labels)) or labels.min() < 0 or labels.max() >= classes:
             raise ValueError(
-                f"Argument `y` must hold integer class labels in [0, {classes - 1}] for a "
+                f"Argument `{argument}` must hold integer class labels in [0, {classes - 1}] for a "
                 f"model with {classes} outputs, got values in [{labels.min()}, {labels.max()}]."
             )
         return labels.astype(np.intp)

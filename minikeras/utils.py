@@ -145,10 +145,15 @@ def check_gradients(model, x, y, sample_weight=None, numerical=True, step=1e-6,
     generators = [rng()] + [value for layer in model.layers for value in vars(layer).values()
                             if isinstance(value, np.random.Generator)]
     states = [g.bit_generator.state for g in generators]
+    global_state = np.random.get_state()
 
-    def loss_and_gradients(method="backprop"):
+    def restore():
+        np.random.set_state(global_state)
         for generator, state in zip(generators, states):
             generator.bit_generator.state = state
+
+    def loss_and_gradients(method="backprop"):
+        restore()
         return model.loss_and_gradients(x, y, sample_weight, method=method)
 
     try:
@@ -165,8 +170,7 @@ def check_gradients(model, x, y, sample_weight=None, numerical=True, step=1e-6,
                 cells = "  ".join(f"{k}: {v:.2e}" for k, v in report[name].items())
                 print(f"{name:30s} {cells}")
     finally:
-        for generator, state in zip(generators, states):
-            generator.bit_generator.state = state
+        restore()
     return report
 
 

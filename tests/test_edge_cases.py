@@ -275,3 +275,110 @@ def test_check_gradients_with_dropout_uses_one_mask(float64, rng):
     assert max(e["autograd"] for e in report.values()) < 1e-7
     assert max(e["numerical"] for e in report.values()) < 1e-5
     assert mk.utils.rng().bit_generator.state == state
+
+
+# ---------------------------------------------------------------- second review
+
+def test_replacing_one_gradient_array_is_refused():
+    layer = layers.Dense(2)
+    layer(np.ones((1, 3)))
+    with pytest.raises(TypeError):
+        layer.gradients[0] = np.zeros((3, 2))
+
+
+def test_a_layer_belongs_to_one_model():
+    shared = layers.Dense(2)
+    first = mk.Sequential([mk.Input((3,)), shared])
+    with pytest.raises(ValueError, match="already in model"):
+        mk.Sequential([mk.Input((3,)), shared])
+    with pytest.raises(ValueError, match="already in this model"):
+        first.add(shared)
+    with pytest.raises(ValueError, match="unique"):
+        first.add(layers.Dense(2, name=shared.name))
+    first.pop()
+    mk.Sequential([mk.Input((3,)), shared])  # free again after pop
+
+
+class DoubledSigmoidDense(layers.Dense):
+    """Overrides call and backward: the fused output step must not bypass them."""
+
+    def call(self, inputs, training=False):
+        return super().call(2.0 * inputs, training)
+
+    def backward(self, grad_output):
+        grad = super().backward(grad_output)
+        return None if grad is None else 2.0 * grad
+
+
+def test_fused_output_only_for_layers_whose_own_methods_it_replaces(float64, rng):
+    model = mk.Sequential([mk.Input((3,)), layers.Dense(4, activation="tanh"),
+                           DoubledSigmoidDense(1, activation="sigmoid")])
+    model.compile(optimizer="sgd", loss="binary_crossentropy")
+    assert model._fused_loss is None
+    x, y = rng.normal(size=(8, 3)), rng.integers(0, 2, (8, 1)).astype(float)
+    loss, _ = model.loss_and_gradients(x, y)
+    assert loss == pytest.approx(model.evaluate(x, y, verbose=0), rel=1e-12)
+
+
+def test_freezing_keeps_arrays_and_optimizer_state(rng):
+    model = mk.Sequential([mk.Input((3,)), layers.Dense(4), layers.Dense(1)])
+    model.compile(optimizer=optimizers.Adam(0.01), loss="mse", metrics=["mae"])
+    x, y = rng.normal(size=(16, 3)), rng.normal(size=(16, 1))
+    model.fit(x, y, epochs=2, verbose=0)
+    head = model.layers[1].kernel
+    moments = [s.copy() for s in model.optimizer.variables_state(head)]
+    metric = model._metrics[0]
+    model.layers[0].trainable = False
+    model.train_step(x.astype(np.float32), y.astype(np.float32))
+    assert model.layers[1].kernel is head and model._metrics[0] is metric
+    after = model.optimizer.variables_state(head)
+    # the first moment continued from its earlier value: m = 0.9 m + 0.1 g
+    np.testing.assert_allclose(after[0], 0.9 * moments[0] + 0.1 * model.layers[1].gradients[0],
+                               rtol=1e-5)
+
+
+def test_failed_add_is_undone():
+    class Broken(layers.Layer):
+        def build(self, input_shape):
+            raise RuntimeError("no")
+
+    model = mk.Sequential([mk.Input((3,)), layers.Dense(2)])
+    with pytest.raises(RuntimeError):
+        model.add(Broken())
+    assert len(model.layers) == 1
+
+
+def test_building_a_built_layer_for_another_shape_fails():
+    dense = layers.Dense(2)
+    dense(np.ones((1, 7)))
+    with pytest.raises(ValueError, match="input_shape"):
+        dense.build_for((None, 4))
+
+
+def test_elementwise_function_loss_is_averaged_like_keras(rng):
+    loss = losses.get(lambda t, p: (t - p) ** 2)
+    t, p = rng.normal(size=(5, 3)), rng.normal(size=(5, 3))
+    assert loss(t, p) == pytest.approx(np.mean((t - p) ** 2))
+    loss(t, p, sample_weight=np.ones(5))
+
+
+def test_one_dimensional_predictions():
+    assert losses.MeanSquaredError()([1.0, 2.0], [1.0, 4.0]) == pytest.approx(2.0)
+    grad = losses.MeanSquaredError().gradient(np.array([1.0, 2.0]), np.array([1.0, 4.0]))
+    np.testing.assert_allclose(grad, [0.0, 2.0])
+
+
+def test_validation_target_errors_name_y_val():
+    model = mk.Sequential([mk.Input((3,)), layers.Dense(2, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match="y_val"):
+        model.fit(np.ones((4, 3)), np.zeros(4), validation_data=(np.ones((2, 3)), [0, 7]),
+                  verbose=0)
+
+
+def test_autograd_mode_with_everything_frozen(rng):
+    model = mk.Sequential([mk.Input((3,)), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse", gradients="autograd")
+    model.trainable = False
+    history = model.fit(rng.normal(size=(4, 3)), np.ones(4), epochs=2, verbose=0)
+    assert history.history["loss"][0] == history.history["loss"][1]

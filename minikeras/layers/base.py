@@ -72,6 +72,7 @@ class Layer(Configurable):
         self._regularizers = []
         self._gradients = []
         self._input_gradient_needed = True
+        self._owner = None  # weak reference to the model that holds this layer
         self._vjp = None
         self._cache = None
         self.logits = None
@@ -104,7 +105,9 @@ class Layer(Configurable):
     def build_for(self, input_shape):
         """Build for ``input_shape`` (batch axis first) and record the shapes."""
         input_shape = (None,) + tuple(input_shape[1:])
-        if not self.built:
+        if self.built:
+            self.check_input_shape(input_shape, "input_shape")
+        else:
             self.build(input_shape)
             self.built = True
             self._gradients = [np.zeros_like(w) for w in self._weights]
@@ -241,8 +244,9 @@ class Layer(Configurable):
     @trainable.setter
     def trainable(self, value):
         global _trainable_generation
-        self._trainable = bool(value)
-        _trainable_generation += 1
+        if bool(value) != self._trainable:
+            self._trainable = bool(value)
+            _trainable_generation += 1
 
     @property
     def gradients(self):
@@ -252,7 +256,7 @@ class Layer(Configurable):
         ``g[...] = ...``); the list itself cannot be replaced, because the model keeps the
         arrays as views of one buffer that the optimizer reads.
         """
-        return self._gradients
+        return tuple(self._gradients)
 
     @gradients.setter
     def gradients(self, value):
@@ -360,6 +364,17 @@ def has_own_backward(cls):
     """
     backward, call = _defining_class(cls, "backward"), _defining_class(cls, "call")
     return backward is not Layer and issubclass(backward, call)
+
+
+@functools.lru_cache(maxsize=None)
+def can_fuse_output(cls):
+    """True if ``cls`` has the fused-output methods (``forward_logits``,
+    ``backward_from_logits``) written for its own ``call`` and ``backward``."""
+    if not (hasattr(cls, "forward_logits") and hasattr(cls, "backward_from_logits")):
+        return False
+    own = [_defining_class(cls, m) for m in ("forward_logits", "backward_from_logits")]
+    return has_own_backward(cls) and all(
+        issubclass(o, _defining_class(cls, m)) for o in own for m in ("call", "backward"))
 
 
 def _defining_class(cls, name):

@@ -1,53 +1,76 @@
-"""Model-wide storage: all trainable weights in one flat buffer, and their gradients in another.
+"""Model-wide storage: every weight in one flat buffer per dtype, gradients in another.
 
-With the weights and gradients as views into two contiguous arrays, an elementwise
-optimizer (SGD, Adam, RMSprop, ...) updates the whole model in a dozen numpy calls per
-step instead of a dozen per weight. Every entry sees exactly the arithmetic it would see
-updated alone, so results are unchanged; only the number of Python-level calls drops.
+With the weights and gradients as views into contiguous arrays, an elementwise optimizer
+(SGD, Adam, RMSprop, ...) updates a whole model in a dozen numpy calls per step instead of
+a dozen per weight. Every entry sees exactly the arithmetic it would see updated alone, so
+results are unchanged; only the number of Python-level calls drops.
+
+Frozen weights stay in the buffer (so freezing moves nothing and keeps every array and the
+optimizer's state); the optimizer is handed the contiguous runs of trainable entries.
 """
 
 import numpy as np
 
 
+class FlatBuffer:
+    """One dtype's weights and gradients, and where each layer's weight lives in them."""
+
+    def __init__(self, weights, gradients, entries):
+        self.weights = weights
+        self.gradients = gradients
+        self.entries = entries  # (layer, index in layer.weights, offset, size), in order
+
+    def trainable_segments(self):
+        """``(gradient, weight)`` views of the maximal runs of trainable entries."""
+        segments, start, stop = [], None, None
+        for layer, index, offset, size in self.entries:
+            if layer.trainable and index in layer.trainable_indices():
+                if start is None or offset != stop:
+                    if start is not None:
+                        segments.append((start, stop))
+                    start = offset
+                stop = offset + size
+        if start is not None:
+            segments.append((start, stop))
+        return [(self.gradients[a:b], self.weights[a:b]) for a, b in segments]
+
+
 def consolidate(layers, current=()):
-    """Move the trainable weights of ``layers`` into flat buffers, one per dtype.
+    """Move the weights of ``layers`` into flat buffers, one per dtype.
 
     Layers that keep a weight somewhere other than an attribute are left as they are. If
-    the weights already fill the ``current`` buffers exactly, nothing moves and ``current``
-    is returned (so the optimizer's state for those buffers stays valid).
+    the weights already fill the ``current`` buffers exactly, in order, nothing moves and
+    ``current`` is returned.
 
     Returns
     -------
-    list of (gradient, weight) pairs
-        One pair of flat buffers per dtype, to hand to ``optimizer.apply_gradients``.
+    list of FlatBuffer
     """
-    movable = [layer for layer in layers if layer.trainable and layer.can_move_weights()]
-    items = [(layer, i) for layer in movable for i in layer.trainable_indices()]
+    items = [(layer, i) for layer in layers if layer.can_move_weights()
+             for i in range(len(layer.weights))]
     if _fills_exactly(items, current):
         return current
-    pairs = []
+    buffers = []
     for dtype in sorted({layer.weights[i].dtype.str for layer, i in items}):
         group = [(layer, i) for layer, i in items if layer.weights[i].dtype.str == dtype]
         total = sum(layer.weights[i].size for layer, i in group)
         weights = np.empty(total, dtype=dtype)
         gradients = np.zeros(total, dtype=dtype)
-        offset = 0
+        entries, offset = [], 0
         for layer, i in group:
             size, shape = layer.weights[i].size, layer.weights[i].shape
             layer.move_weight(i, weights[offset:offset + size].reshape(shape),
                               gradients[offset:offset + size].reshape(shape))
+            entries.append((layer, i, offset, size))
             offset += size
-        pairs.append((gradients, weights))
-    return pairs
+        buffers.append(FlatBuffer(weights, gradients, entries))
+    return buffers
 
 
-def _fills_exactly(items, pairs):
-    """True if the weights of ``items`` are views that together cover ``pairs``' buffers."""
-    buffers = {id(weights): weights.size for _, weights in pairs}
-    covered = dict.fromkeys(buffers, 0)
-    for layer, i in items:
-        base = layer.weights[i].base
-        if base is None or id(base) not in buffers:
-            return False
-        covered[id(base)] += layer.weights[i].size
-    return covered == buffers
+def _fills_exactly(items, buffers):
+    """True if ``items`` are, in order, exactly the entries of ``buffers``."""
+    entries = [(layer, i) for buffer in buffers for layer, i, _, _ in buffer.entries]
+    by_dtype = sorted(items, key=lambda item: item[0].weights[item[1]].dtype.str)
+    return entries == by_dtype and all(
+        layer.weights[i].base is buffer.weights
+        for buffer in buffers for layer, i, _, _ in buffer.entries)

@@ -5,6 +5,8 @@ epoch shuffle, run ``train_step`` on each batch (forward, loss, backward, optimi
 and call the callbacks.
 """
 
+import weakref
+
 import autograd
 import numpy as np
 
@@ -46,8 +48,9 @@ class Sequential:
         self.history = None
         self._metric_identifiers = []
         self._metrics = []
+        self._metrics_width = None
         self._fused_loss = None
-        self._flat_pairs = []
+        self._buffers = []
         self._generation = None
         for layer in layers or []:
             self.add(layer)
@@ -74,21 +77,47 @@ class Sequential:
                 raise ValueError("An Input can only be the first entry of a Sequential model.")
             self._input_shape = (None,) + layer.shape
             return
+        self._check_new_layer(layer)
         input_shape = self._input_shape
-        if not self._layers and input_shape is None and layer._declared_input_shape:
-            input_shape = (None,) + layer._declared_input_shape
+        if not self._layers and input_shape is None:
+            if layer._declared_input_shape:
+                input_shape = (None,) + layer._declared_input_shape
+            elif layer.built:
+                input_shape = layer.input_shape
         if input_shape is not None:
             self._check_shapes(input_shape, self._layers + [layer], "layer")
+        previous = self._input_shape
         self._input_shape = input_shape
         self._layers.append(layer)
         if input_shape is not None:
-            self._build_layers(input_shape)
+            try:
+                self._build_layers(input_shape)
+            except Exception:
+                self._layers.pop()
+                self._input_shape = previous
+                raise
+        layer._owner = weakref.ref(self)
+
+    def _check_new_layer(self, layer):
+        owner = layer._owner() if layer._owner is not None else None
+        if layer in self._layers or (owner is not None and owner is not self):
+            where = "this model" if owner is None or owner is self else f"model {owner.name!r}"
+            raise ValueError(
+                f"Argument `layer` ({layer.name!r}) is already in {where}; a layer can be "
+                "used once, in one model (its weights live in that model's buffer)."
+            )
+        if any(other.name == layer.name for other in self._layers):
+            raise ValueError(
+                f"Argument `layer` is named {layer.name!r}, like a layer already in the model; "
+                "layer names in a model must be unique."
+            )
 
     def pop(self):
         """Remove and return the last layer."""
         if not self._layers:
             raise IndexError("There are no layers in this model to pop.")
         layer = self._layers.pop()
+        layer._owner = None
         self._after_structure_change()
         return layer
 
@@ -104,8 +133,12 @@ class Sequential:
             )
         shape = (None,) + tuple(input_shape[1:])
         self._check_shapes(shape, self._layers, "input_shape")
-        self._input_shape = shape
-        self._build_layers(shape)
+        previous, self._input_shape = self._input_shape, shape
+        try:
+            self._build_layers(shape)
+        except Exception:
+            self._input_shape = previous
+            raise
 
     def _check_shapes(self, input_shape, layers, argument):
         """Walk ``input_shape`` through ``layers`` without building anything.
@@ -136,15 +169,14 @@ class Sequential:
         self._refresh_training_state()
 
     def _refresh_training_state(self):
-        """Gather the trainable weights into flat buffers and derive the training state."""
+        """Gather the weights into flat buffers and derive the training state."""
         if not self.built:
             return
-        old_pairs = self._flat_pairs
-        self._flat_pairs = flat_weights.consolidate(self._layers, old_pairs)
-        self._generation = layer_base.trainable_generation()
+        old_buffers = self._buffers
+        self._buffers = flat_weights.consolidate(self._layers, old_buffers)
         if self.compiled:
-            if old_pairs is not self._flat_pairs:
-                self.optimizer.discard_state([w for _, w in old_pairs])
+            if old_buffers is not self._buffers:
+                self.optimizer.discard_state([b.weights for b in old_buffers])
             self._prepare_training()
 
     @property
@@ -238,30 +270,35 @@ class Sequential:
         self.loss = loss
         self.gradients = gradients
         self._metric_identifiers = list(metrics or [])
+        self._metrics_width = None
         self.compiled = True
         self._refresh_training_state()
 
     def _prepare_training(self):
-        """Derive the per-model training state from layers, loss and optimizer."""
+        """Derive what a training step needs from the layers, loss, optimizer and metrics."""
         last = self._layers[-1]
         self._fused_loss = None
-        if hasattr(last, "backward_from_logits") and layer_base.has_own_backward(type(last)):
+        if layer_base.can_fuse_output(type(last)):
             self._fused_loss = self.loss.fused_with(last.activation)
         self._trainable_items = [item for layer in self._layers
                                  for item in layer.trainable_items()]
         self._grads_and_vars = [(g, w) for w, g, _, _ in self._trainable_items]
         if self.optimizer.elementwise and self.optimizer.clipnorm is None:
-            flat = {id(w) for _, w in self._flat_pairs}
-            self._grads_and_vars = self._flat_pairs + [
-                (g, w) for g, w in self._grads_and_vars if id(w.base) not in flat]
+            in_buffers = {id(b.weights) for b in self._buffers}
+            self._grads_and_vars = [pair for b in self._buffers
+                                    for pair in b.trainable_segments()] + [
+                (g, w) for g, w in self._grads_and_vars if id(w.base) not in in_buffers]
         self._regularized = [(w, g, r) for w, g, r, _ in self._trainable_items if r is not None]
+        self._generation = layer_base.trainable_generation()
         width = self.output_shape[-1]
-        self._metrics = [self._resolve_metric(m, width) for m in self._metric_identifiers]
+        if self._metrics_width != width:  # resolved once: a refresh must not reset them
+            self._metrics = [self._resolve_metric(m, width) for m in self._metric_identifiers]
+            self._metrics_width = width
 
     def _ensure_training_state(self):
         """Re-derive the training state if some layer was frozen or unfrozen meanwhile."""
         if self._generation != layer_base.trainable_generation():
-            self._refresh_training_state()
+            self._prepare_training()
 
     @property
     def trainable(self):
@@ -284,11 +321,11 @@ class Sequential:
     @property
     def metrics_names(self):
         """``["loss", metric names...]``, the order :meth:`evaluate` returns them in."""
-        return ["loss"] + [m.name for m in self._metrics or []]
+        return ["loss"] + [m.name for m in self._metrics]
 
     # ---------------------------------------------------------------- data
     def _prepare_x(self, x, argument="x"):
-        """Convert and check inputs; builds the model on first use."""
+        """Convert ``x`` to the model's dtype and check its per-sample shape."""
         x = validation.check_array(argument, x, dtype=self._dtype(), min_ndim=2)
         if self._input_shape is not None:
             expected = self._input_shape
@@ -301,22 +338,22 @@ class Sequential:
         return x
 
     def _prepare_data(self, x, y, sample_weight, argument_suffix=""):
-        """Convert and check ``x``, ``y`` and ``sample_weight``; changes nothing.
+        """Convert and check ``x``, ``y`` and ``sample_weight``.
 
-        An unbuilt model is not built here: the output shape the targets are checked
-        against comes from the layers' ``compute_output_shape``.
+        An unbuilt model stays unbuilt: the targets are checked against the output shape the
+        layers' ``compute_output_shape`` give. Only a custom layer without one has to be built
+        to tell its output shape.
         """
         x = self._prepare_x(x, "x" + argument_suffix)
         y = validation.check_samples("y" + argument_suffix, y)
         validation.check_same_length(**{"x" + argument_suffix: x, "y" + argument_suffix: y})
-        if not self._layers:
-            raise ValueError("The model has no layers; add some before training.")
+        self._require_layers()
         output_shape = (self.output_shape if self.built
                         else self._check_shapes(x.shape, self._layers, "x" + argument_suffix))
         if output_shape is None:  # a custom layer can only tell its output shape once built
             self._ensure_built(x.shape)
             output_shape = self.output_shape
-        y = self.loss.prepare_targets(y, output_shape)
+        y = self.loss.prepare_targets(y, output_shape, "y" + argument_suffix)
         if sample_weight is not None:
             sample_weight = validation.check_array("sample_weight" + argument_suffix,
                                                    sample_weight, dtype=self._dtype())
@@ -329,9 +366,12 @@ class Sequential:
                 )
         return x, y, sample_weight
 
-    def _ensure_built(self, x_shape):
+    def _require_layers(self):
         if not self._layers:
-            raise ValueError("The model has no layers; add some before training.")
+            raise ValueError("The model has no layers; add some first.")
+
+    def _ensure_built(self, x_shape):
+        self._require_layers()
         if not self.built:
             self.build((None,) + tuple(x_shape[1:]))
 
@@ -414,8 +454,11 @@ class Sequential:
             return self._loss_value(y, outputs, sample_weight) + \
                 self._regularization_penalty(weights)
 
-        loss, grads = autograd.value_and_grad(objective)(
-            [w for w, _, _, _ in self._trainable_items])
+        weights = [w for w, _, _, _ in self._trainable_items]
+        if not weights:  # everything frozen: nothing to differentiate
+            outputs = self._forward(x, True)
+            return float(self._loss_value(y, outputs, sample_weight)), outputs
+        loss, grads = autograd.value_and_grad(objective)(weights)
         for (_, buffer, _, _), g in zip(self._trainable_items, grads):
             buffer[...] = g
         outputs = seen["outputs"]
@@ -483,7 +526,8 @@ class Sequential:
         RuntimeError
             If the model was not compiled.
         ValueError
-            If an argument or the data is malformed; raised before anything changes.
+            If an argument or the data is malformed, raised before any training; an unbuilt
+            model stays unbuilt unless a custom layer must be built to know its output shape.
         """
         self._require_compiled("fit")
         batch_size = validation.check_int("batch_size", 32 if batch_size is None else batch_size,
@@ -519,7 +563,7 @@ class Sequential:
             val = (x[split:], y[split:], None if sample_weight is None else sample_weight[split:])
             x, y = x[:split], y[:split]
             sample_weight = None if sample_weight is None else sample_weight[:split]
-        self._ensure_built(x.shape)  # everything is checked: now the model may change
+        self._ensure_built(x.shape)
         self._ensure_training_state()
 
         n = len(x)
@@ -608,7 +652,7 @@ class Sequential:
         self._ensure_built(x.shape)
         self._ensure_training_state()
         logs = self._evaluate_arrays(x, y, sample_weight, batch_size)
-        if verbose in (1, 2, "auto") and verbose != 0:
+        if verbose != 0:
             print(callbacks_module.format_logs(logs))
         if return_dict:
             return logs

@@ -73,18 +73,36 @@ class Optimizer(Configurable):
         """Apply one step: ``grads_and_vars`` is a sequence of ``(gradient, variable)``.
 
         Variables are numpy arrays updated in place; the iteration counter then advances.
+        The state of a variable that is a contiguous view of a larger array (a weight in a
+        model's flat buffer) is kept for that whole array, so any view of the same entries,
+        this step or later, sees the same state.
         """
         pairs = list(grads_and_vars)
         gradients = self._clip([g for g, _ in pairs])
         learning_rate = self.current_learning_rate()
         for gradient, (_, variable) in zip(gradients, pairs):
-            entry = self._slots.get(id(variable))
-            if entry is None or entry[0] is not variable:
-                scratch = np.empty((2,) + variable.shape, dtype=variable.dtype)
-                entry = (variable, self.build_slots(variable), scratch)
-                self._slots[id(variable)] = entry
-            self.update_step(gradient, variable, learning_rate, entry[1], entry[2])
+            slots, scratch = self._state_for(variable)
+            self.update_step(gradient, variable, learning_rate, slots, scratch)
         self.iterations += 1
+
+    def _state_for(self, variable):
+        """``(slots, scratch)`` for ``variable``: views into its owner's state if it has one."""
+        owner = variable.base if _is_contiguous_view(variable) else variable
+        entry = self._slots.get(id(owner))
+        if entry is None or entry[0] is not owner:
+            scratch = np.empty((2,) + owner.shape, dtype=owner.dtype)
+            entry = (owner, self.build_slots(owner), scratch)
+            self._slots[id(owner)] = entry
+        if owner is variable:
+            return entry[1], entry[2]
+        start = (variable.__array_interface__["data"][0]
+                 - owner.__array_interface__["data"][0]) // owner.itemsize
+        stop = start + variable.size
+
+        def view(a):
+            return a.reshape(-1)[start:stop].reshape(variable.shape)
+
+        return [view(slot) for slot in entry[1]], [view(part) for part in entry[2]]
 
     def _clip(self, gradients):
         if self.clipvalue is not None:
@@ -105,8 +123,10 @@ class Optimizer(Configurable):
 
     def variables_state(self, variable):
         """The state arrays kept for ``variable`` (empty before its first update)."""
-        slots = self._slots.get(id(variable))
-        return [] if slots is None else slots[1]
+        owner = variable.base if _is_contiguous_view(variable) else variable
+        if id(owner) not in self._slots:
+            return []
+        return self._state_for(variable)[0]
 
     def get_config(self):
         config = super().get_config()
@@ -116,6 +136,13 @@ class Optimizer(Configurable):
 
     def __repr__(self):
         return f"{type(self).__name__}(learning_rate={self.learning_rate!r})"
+
+
+def _is_contiguous_view(variable):
+    """True if ``variable`` is a C-contiguous view of a C-contiguous array of its dtype."""
+    base = variable.base
+    return (isinstance(base, np.ndarray) and base.dtype == variable.dtype
+            and base.flags.c_contiguous and variable.flags.c_contiguous)
 
 
 _registry = Registry("optimizer", Optimizer)

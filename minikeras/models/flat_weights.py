@@ -32,6 +32,8 @@ class FlatBuffer:
                 stop = offset + size
         if start is not None:
             segments.append((start, stop))
+        if segments == [(0, self.weights.size)]:  # all trainable: the buffers themselves
+            return [(self.gradients, self.weights)]
         return [(self.gradients[a:b], self.weights[a:b]) for a, b in segments]
 
 

@@ -52,7 +52,8 @@ class Optimizer(Configurable):
             )
         self.name = name or type(self).__name__.lower()
         self.iterations = 0
-        self._slots = {}
+        self._slots = {}  # id(owner array) -> (owner, state arrays, two scratch arrays)
+        self._views = {}  # id(variable) -> (variable, its views of the slots and scratch)
 
     def current_learning_rate(self):
         """The learning rate for the next step (a schedule is evaluated at ``iterations``)."""
@@ -87,6 +88,14 @@ class Optimizer(Configurable):
 
     def _state_for(self, variable):
         """``(slots, scratch)`` for ``variable``: views into its owner's state if it has one."""
+        cached = self._views.get(id(variable))
+        if cached is not None and cached[0] is variable:
+            return cached[1], cached[2]
+        slots, scratch = self._owner_state(variable)
+        self._views[id(variable)] = (variable, slots, scratch)
+        return slots, scratch
+
+    def _owner_state(self, variable):
         owner = variable.base if _is_contiguous_view(variable) else variable
         entry = self._slots.get(id(owner))
         if entry is None or entry[0] is not owner:
@@ -120,13 +129,14 @@ class Optimizer(Configurable):
         """Forget the state kept for ``variables`` (their arrays are no longer trained)."""
         for variable in variables:
             self._slots.pop(id(variable), None)
+        self._views.clear()
 
     def variables_state(self, variable):
         """The state arrays kept for ``variable`` (empty before its first update)."""
         owner = variable.base if _is_contiguous_view(variable) else variable
         if id(owner) not in self._slots:
             return []
-        return self._state_for(variable)[0]
+        return self._owner_state(variable)[0]
 
     def get_config(self):
         config = super().get_config()

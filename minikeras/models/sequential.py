@@ -51,6 +51,10 @@ class Sequential:
         self._metrics_width = None
         self._fused_loss = None
         self._buffers = []
+        self._trainable_items = []  # (weight, gradient, regularizer, name) per trainable weight
+        self._grads_and_vars = []  # what the optimizer is handed each step
+        self._regularized = []  # (weight, gradient, regularizer) for regularized weights
+        self.gradient_mode = "backprop"
         self._generation = None
         for layer in layers or []:
             self.add(layer)
@@ -268,7 +272,7 @@ class Sequential:
             )
         self.optimizer = optimizer
         self.loss = loss
-        self.gradients = gradients
+        self.gradient_mode = gradients
         self._metric_identifiers = list(metrics or [])
         self._metrics_width = None
         self.compiled = True
@@ -366,6 +370,12 @@ class Sequential:
                 )
         return x, y, sample_weight
 
+    def _ready(self, x, y, sample_weight):
+        """After every check has passed: build the model if needed, refresh its state."""
+        self._ensure_built(x.shape)
+        self._ensure_training_state()
+        return x, y, sample_weight
+
     def _require_layers(self):
         if not self._layers:
             raise ValueError("The model has no layers; add some first.")
@@ -408,21 +418,23 @@ class Sequential:
             return self._fused_loss(y, self._layers[-1].logits, sample_weight)
         return self.loss(y, outputs, sample_weight)
 
-    def _regularization_penalty(self, weights=None):
-        if weights is None:
-            return sum(float(r(w)) for w, _, r in self._regularized)
+    def _regularization_penalty(self, weights):
+        """Sum of the regularizers' penalties on ``weights`` (the trainable ones, in order)."""
         return sum(r(v) for v, (_, _, r, _) in zip(weights, self._trainable_items)
                    if r is not None)
 
     def train_step(self, x, y, sample_weight=None):
         """One optimizer step on a batch; returns ``(loss, outputs)``."""
         self._ensure_training_state()
-        if self.gradients == "autograd":
-            loss, outputs = self._gradients_by_autograd(x, y, sample_weight)
-        else:
-            loss, outputs = self._gradients_by_backprop(x, y, sample_weight)
+        loss, outputs = self._compute_gradients(x, y, sample_weight, self.gradient_mode)
         self.optimizer.apply_gradients(self._grads_and_vars)
         return loss, outputs
+
+    def _compute_gradients(self, x, y, sample_weight, mode):
+        """Fill every trainable weight's gradient array; returns ``(loss, outputs)``."""
+        if mode == "autograd":
+            return self._gradients_by_autograd(x, y, sample_weight)
+        return self._gradients_by_backprop(x, y, sample_weight)
 
     def _gradients_by_backprop(self, x, y, sample_weight):
         if self._fused_loss is not None:
@@ -481,13 +493,8 @@ class Sequential:
         """
         self._require_compiled("loss_and_gradients")
         validation.check_choice("method", method, _GRADIENT_MODES)
-        x, y, sample_weight = self._prepare_data(x, y, sample_weight)
-        self._ensure_built(x.shape)
-        self._ensure_training_state()
-        if method == "autograd":
-            loss, _ = self._gradients_by_autograd(x, y, sample_weight)
-        else:
-            loss, _ = self._gradients_by_backprop(x, y, sample_weight)
+        x, y, sample_weight = self._ready(*self._prepare_data(x, y, sample_weight))
+        loss, _ = self._compute_gradients(x, y, sample_weight, method)
         return loss, {name: g.copy() for _, g, _, name in self._trainable_items}
 
     # ---------------------------------------------------------------- fit
@@ -530,8 +537,7 @@ class Sequential:
             model stays unbuilt unless a custom layer must be built to know its output shape.
         """
         self._require_compiled("fit")
-        batch_size = validation.check_int("batch_size", 32 if batch_size is None else batch_size,
-                                          minimum=1)
+        batch_size = _check_batch_size(batch_size)
         epochs = validation.check_int("epochs", epochs, minimum=0)
         initial_epoch = validation.check_int("initial_epoch", initial_epoch, minimum=0)
         verbose = validation.check_choice("verbose", verbose, _VERBOSE_CHOICES)
@@ -563,8 +569,7 @@ class Sequential:
             val = (x[split:], y[split:], None if sample_weight is None else sample_weight[split:])
             x, y = x[:split], y[:split]
             sample_weight = None if sample_weight is None else sample_weight[:split]
-        self._ensure_built(x.shape)
-        self._ensure_training_state()
+        x, y, sample_weight = self._ready(x, y, sample_weight)
 
         n = len(x)
         steps = -(-n // batch_size)
@@ -645,12 +650,9 @@ class Sequential:
             a ``{name: value}`` dict with ``return_dict=True``.
         """
         self._require_compiled("evaluate")
-        batch_size = validation.check_int("batch_size", 32 if batch_size is None else batch_size,
-                                          minimum=1)
+        batch_size = _check_batch_size(batch_size)
         validation.check_choice("verbose", verbose, _VERBOSE_CHOICES)
-        x, y, sample_weight = self._prepare_data(x, y, sample_weight)
-        self._ensure_built(x.shape)
-        self._ensure_training_state()
+        x, y, sample_weight = self._ready(*self._prepare_data(x, y, sample_weight))
         logs = self._evaluate_arrays(x, y, sample_weight, batch_size)
         if verbose != 0:
             print(callbacks_module.format_logs(logs))
@@ -669,14 +671,12 @@ class Sequential:
             for m in self._metrics:
                 m.update_state(yb, outputs, wb)
         self._clear_caches()
-        if self._regularized:
-            tracker.total += self._regularization_penalty() * tracker.count
-        return self._logs(tracker.result())
+        penalty = float(self._regularization_penalty([w for w, _, _, _ in self._trainable_items]))
+        return self._logs(tracker.result() + penalty)
 
     def predict(self, x, batch_size=None, verbose="auto"):
         """Model outputs for ``x``, computed in batches of ``batch_size`` (default 32)."""
-        batch_size = validation.check_int("batch_size", 32 if batch_size is None else batch_size,
-                                          minimum=1)
+        batch_size = _check_batch_size(batch_size)
         validation.check_choice("verbose", verbose, _VERBOSE_CHOICES)
         x = self._prepare_x(x)
         self._ensure_built(x.shape)
@@ -752,6 +752,11 @@ class Sequential:
 
     def __repr__(self):
         return f"<Sequential name={self.name!r}, layers={len(self._layers)}, built={self.built}>"
+
+
+def _check_batch_size(batch_size):
+    """``None`` means 32, as in Keras; otherwise a positive int."""
+    return validation.check_int("batch_size", 32 if batch_size is None else batch_size, minimum=1)
 
 
 def _metric_name(identifier):

@@ -28,39 +28,38 @@ def test_subclass_overriding_call_is_differentiated_by_autograd(float64, rng):
     assert model._fused_loss is None  # the last layer's own call is not a plain softmax
 
 
+class HandLinear(layers.Layer):
+    """A user layer with a hand-written backward that writes into its gradient arrays."""
+
+    def build(self, input_shape):
+        self.w = self.add_weight((input_shape[-1], 1), initializer="zeros")
+
+    def call(self, x, training=False):
+        self.x = x
+        return x @ self.w
+
+    def backward(self, g):
+        self.gradients[0][...] = self.x.T @ g
+        return g @ self.w.T
+
+
+class ListReplacingLinear(HandLinear):
+    """The mistake: replacing the list the optimizer does not read."""
+
+    def backward(self, g):
+        self.gradients = [self.x.T @ g]
+        return g @ self.w.T
+
+
 def test_replacing_the_gradient_list_is_refused():
-    class MyLinear(layers.Layer):
-        def build(self, input_shape):
-            self.w = self.add_weight((input_shape[-1], 1), initializer="zeros")
-
-        def call(self, x, training=False):
-            self.x = x
-            return x @ self.w
-
-        def backward(self, g):
-            self.gradients = [self.x.T @ g]
-            return g @ self.w.T
-
-    model = mk.Sequential([mk.Input((3,)), MyLinear()])
+    model = mk.Sequential([mk.Input((3,)), ListReplacingLinear()])
     model.compile(optimizer="sgd", loss="mse")
     with pytest.raises(AttributeError, match=r"self.gradients\[i\]\[...\]"):
         model.fit(np.ones((4, 3)), np.ones((4, 1)), verbose=0)
 
 
 def test_user_backward_writing_into_gradients_trains():
-    class MyLinear(layers.Layer):
-        def build(self, input_shape):
-            self.w = self.add_weight((input_shape[-1], 1), initializer="zeros")
-
-        def call(self, x, training=False):
-            self.x = x
-            return x @ self.w
-
-        def backward(self, g):
-            self.gradients[0][...] = self.x.T @ g
-            return g @ self.w.T
-
-    model = mk.Sequential([mk.Input((3,)), MyLinear()])
+    model = mk.Sequential([mk.Input((3,)), HandLinear()])
     model.compile(optimizer=optimizers.SGD(0.1), loss="mse")
     model.fit(np.ones((4, 3)), np.ones((4, 1)), epochs=20, verbose=0)
     assert np.all(model.layers[0].w > 0.1)

@@ -48,6 +48,14 @@ class Layer(Configurable):
         Weight dtype; defaults to :func:`minikeras.config.floatx` at build time.
     input_shape : tuple, optional
         Per-sample input shape, as in Keras 2 (``input_dim=d`` means ``(d,)``).
+
+    Notes
+    -----
+    Subclassing: write ``build`` and ``call``; autograd then supplies the backward pass. A
+    hand-written ``backward`` is used only if it is defined at the same level of the class
+    hierarchy as ``call`` or below it, so a subclass of ``Dense`` that changes ``call``
+    alone is differentiated by autograd. Change the forward computation through ``call``
+    (not through a parent's private helpers), and write ``backward`` together with it.
     """
 
     def __init__(self, name=None, trainable=True, dtype=None, input_shape=None,

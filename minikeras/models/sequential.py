@@ -16,6 +16,7 @@ from ..layers import Input, Layer
 from ..layers import base as layer_base
 from ..layers.base import unique_name
 from . import flat_weights
+from .summary import summary_table
 
 _VERBOSE_CHOICES = (0, 1, 2, "auto")
 _GRADIENT_MODES = ("backprop", "autograd")
@@ -697,35 +698,14 @@ class Sequential:
 
     # ---------------------------------------------------------------- summary
     def summary(self, print_fn=None):
-        """Print a table of layers, output shapes and parameter counts."""
-        print_fn = print_fn or print
-        rows = [(f"{layer.name} ({type(layer).__name__})",
-                 str(layer.output_shape if layer.built else "?"),
-                 f"{layer.count_params():,}" if layer.built else "0 (unbuilt)")
-                for layer in self._layers]
-        header = ("Layer (type)", "Output Shape", "Param #")
-        widths = [max(len(r[i]) for r in rows + [header]) + 2 for i in range(3)]
-        widths = [max(widths[0], 30), max(widths[1], 24), max(widths[2], 12)]
+        """Print a table of layers, output shapes and parameter counts (as Keras does).
 
-        def line(left, mid, right, fill="─"):
-            return left + mid.join(fill * w for w in widths) + right
-
-        def row(cells):
-            return ("│ " + cells[0].ljust(widths[0] - 1) + "│ " + cells[1].ljust(widths[1] - 1)
-                    + "│" + cells[2].rjust(widths[2] - 1) + " │")
-
-        lines = [f'Model: "{self.name}"', line("┌", "┬", "┐"), row(header), line("├", "┼", "┤")]
-        for i, r in enumerate(rows):
-            lines.append(row(r))
-            lines.append(line("├", "┼", "┤") if i < len(rows) - 1 else line("└", "┴", "┘"))
-        if not rows:
-            lines.append(line("└", "┴", "┘"))
-        groups = {"Total": self.weights, "Trainable": self.trainable_weights,
-                  "Non-trainable": self.non_trainable_weights}
-        for label, weights in groups.items():
-            count, size = sum(w.size for w in weights), sum(w.nbytes for w in weights)
-            lines.append(f" {label} params: {count:,} ({_bytes(size)})")
-        print_fn("\n".join(lines))
+        Parameters
+        ----------
+        print_fn : callable, optional
+            Receives the whole table as one string; defaults to ``print``.
+        """
+        (print_fn or print)(summary_table(self))
 
     # ---------------------------------------------------------------- helpers
     def _require_compiled(self, method):
@@ -790,10 +770,3 @@ class _MeanTracker:
 
     def result(self):
         return self.total / self.count if self.count else 0.0
-
-
-def _bytes(n):
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:.2f} {unit}"
-        n /= 1024

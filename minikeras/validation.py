@@ -143,3 +143,21 @@ def check_class_weight(class_weight):
         key = check_int("class_weight key", cls, minimum=0)
         checked[key] = check_float(f"class_weight[{cls!r}]", weight, low=0.0)
     return checked
+
+
+def check_bool(name, value):
+    """Return ``value`` if it is a bool (numpy's too), else raise ValueError."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise ValueError(f"Argument `{name}` must be a bool, got {describe(value)}.")
+
+
+def check_instances(name, values, cls):
+    """Return ``values`` (None means empty) as a list of ``cls`` instances, or raise."""
+    values = list(values or [])
+    for value in values:
+        if not isinstance(value, cls):
+            raise ValueError(
+                f"Argument `{name}` must hold {cls.__name__} instances, got {describe(value)}."
+            )
+    return values

@@ -544,33 +544,17 @@ class Sequential:
         verbose = validation.check_choice("verbose", verbose, _VERBOSE_CHOICES)
         validation_split = validation.check_float("validation_split", validation_split,
                                                   low=0.0, high=1.0, high_open=True)
-        if not isinstance(shuffle, (bool, np.bool_)):
-            raise ValueError(f"Argument `shuffle` must be a bool, got {validation.describe(shuffle)}.")
-        callbacks = list(callbacks or [])
-        for c in callbacks:
-            if not isinstance(c, callbacks_module.Callback):
-                raise ValueError(
-                    f"Argument `callbacks` must hold Callback instances, got {validation.describe(c)}."
-                )
-        x, y, sample_weight = self._prepare_data(x, y, sample_weight)
+        validation.check_bool("shuffle", shuffle)
+        callbacks = validation.check_instances("callbacks", callbacks, callbacks_module.Callback)
+        data = self._prepare_data(x, y, sample_weight)
         if class_weight is not None:
-            weights = self._class_weights(class_weight, y)
-            sample_weight = weights if sample_weight is None else sample_weight * weights
-        val = None
+            weights = self._class_weights(class_weight, data[1])
+            data = (data[0], data[1], weights if data[2] is None else data[2] * weights)
         if validation_data is not None:
             val = self._prepare_validation_data(validation_data)
-        elif validation_split:
-            split = int(len(x) * (1.0 - validation_split))
-            if split == 0 or split == len(x):
-                raise ValueError(
-                    f"Argument `validation_split={validation_split}` leaves "
-                    f"{split} training and {len(x) - split} validation samples out of {len(x)}; "
-                    "both must be at least one."
-                )
-            val = (x[split:], y[split:], None if sample_weight is None else sample_weight[split:])
-            x, y = x[:split], y[:split]
-            sample_weight = None if sample_weight is None else sample_weight[:split]
-        x, y, sample_weight = self._ready(x, y, sample_weight)
+        else:
+            data, val = _split_off_validation(data, validation_split)
+        x, y, sample_weight = self._ready(*data)
 
         n = len(x)
         steps = -(-n // batch_size)
@@ -732,6 +716,21 @@ class Sequential:
 
     def __repr__(self):
         return f"<Sequential name={self.name!r}, layers={len(self._layers)}, built={self.built}>"
+
+
+def _split_off_validation(data, fraction):
+    """``(train, validation)`` from the last ``fraction`` of the samples, as Keras takes it."""
+    if not fraction:
+        return data, None
+    n = len(data[0])
+    split = int(n * (1.0 - fraction))
+    if split == 0 or split == n:
+        raise ValueError(
+            f"Argument `validation_split={fraction}` leaves {split} training and "
+            f"{n - split} validation samples out of {n}; both must be at least one."
+        )
+    return (tuple(None if a is None else a[:split] for a in data),
+            tuple(None if a is None else a[split:] for a in data))
 
 
 def _check_batch_size(batch_size):

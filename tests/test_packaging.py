@@ -36,3 +36,24 @@ def test_version_and_top_level_names():
                  "optimizers", "callbacks", "initializers", "regularizers", "models", "utils",
                  "config", "ops", "__version__"):
         assert hasattr(mk, name), name
+
+
+def _load_example(name):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, ROOT / "examples" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_digits_example_learns(capsys):
+    assert _load_example("digits").main(epochs=5) > 0.9
+    assert "val_accuracy" in capsys.readouterr().out
+
+
+def test_custom_layer_example_learns_and_checks_gradients(capsys):
+    losses = _load_example("custom_layer").main(epochs=60)
+    assert losses[-1] < 0.2 * losses[0]
+    report = capsys.readouterr().out
+    assert "polynomial/c" in report and "autograd" in report

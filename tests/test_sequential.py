@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import minikeras as mk
 from minikeras import layers
@@ -327,3 +328,39 @@ def test_freezing_after_compile_takes_effect(rng):
     model.fit(rng.normal(size=(8, 3)), rng.normal(size=(8, 1)), epochs=2, verbose=0)
     for a, b in zip(before, model.layers[0].get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+ACTIVATION_NAMES = ["relu", "tanh", "sigmoid", "elu", "gelu", "silu", "softplus", "leaky_relu",
+                    "linear"]
+HEADS = [("softmax", "categorical_crossentropy"), ("softmax", "sparse_categorical_crossentropy"),
+         ("sigmoid", "binary_crossentropy"), ("linear", "mse"), ("tanh", "huber")]
+
+
+@settings(max_examples=25, deadline=None)
+@given(widths=st.lists(st.integers(1, 6), min_size=0, max_size=3),
+       hidden=st.lists(st.sampled_from(ACTIVATION_NAMES), min_size=3, max_size=3),
+       head=st.sampled_from(HEADS), batch=st.integers(1, 7), seed=st.integers(0, 10_000),
+       weighted=st.booleans())
+def test_random_architectures_backprop_equals_autograd(widths, hidden, head, batch, seed,
+                                                       weighted):
+    previous = mk.config.floatx()
+    mk.config.set_floatx("float64")
+    try:
+        rng = np.random.default_rng(seed)
+        mk.utils.set_random_seed(seed)
+        activation, loss = head
+        outputs = 1 if loss == "binary_crossentropy" else 3
+        model = mk.Sequential([mk.Input((4,))] + [
+            layers.Dense(w, activation=a, bias_initializer="random_normal")
+            for w, a in zip(widths, hidden)] + [layers.Dense(outputs, activation=activation)])
+        model.compile(optimizer="sgd", loss=loss)
+        x = rng.normal(size=(batch, 4))
+        y = {"categorical_crossentropy": np.eye(3)[rng.integers(0, 3, batch)],
+             "sparse_categorical_crossentropy": rng.integers(0, 3, batch),
+             "binary_crossentropy": rng.integers(0, 2, (batch, 1)).astype(float)}.get(
+            loss, rng.normal(size=(batch, outputs)))
+        weights = rng.uniform(0.5, 2.0, batch) if weighted else None
+        report = mk.utils.check_gradients(model, x, y, sample_weight=weights, numerical=False)
+        assert max(e["autograd"] for e in report.values()) < 1e-7
+    finally:
+        mk.config.set_floatx(previous)

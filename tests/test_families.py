@@ -160,3 +160,17 @@ def test_batches_views_and_shuffled_gathers():
     seen = [(xb.copy(), yb.copy()) for xb, yb, _ in mk.utils.batches((x, y, None), 4, order)]
     np.testing.assert_array_equal(np.concatenate([s[1] for s in seen]), order)
     np.testing.assert_array_equal(np.concatenate([s[0] for s in seen]), x[order])
+
+
+def test_plot_history_draws_training_and_validation_curves(iris):
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    x, y = iris
+    model = mk.Sequential([mk.Input((4,)), mk.layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(x, y, epochs=3, validation_split=0.2, verbose=0)
+    ax = mk.utils.plot_history(history)
+    labels = sorted(line.get_label() for line in ax.get_lines())
+    assert labels == ["accuracy", "loss", "val_accuracy", "val_loss"]
+    with pytest.raises(ValueError, match="nope"):
+        mk.utils.plot_history(history, metrics=["nope"])

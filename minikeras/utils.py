@@ -73,26 +73,31 @@ def batch_slices(n, batch_size):
         yield slice(start, min(start + batch_size, n))
 
 
-def batches(arrays, batch_size, order=None):
+def batches(arrays, batch_size, order=None, chunk_bytes=4 << 20):
     """Yield one tuple of batches of ``arrays`` (``None`` entries stay ``None``) per step.
 
     Without ``order`` the batches are views of consecutive rows. With ``order`` (a
-    permutation) the rows are gathered in that order into buffers that are reused from
-    batch to batch: shuffling costs no copy of the data set, and each batch is written just
-    before it is used. A batch is only valid until the next one is drawn.
+    permutation) the rows are gathered in that order, a chunk of whole batches at a time
+    (about ``chunk_bytes``), into buffers reused from chunk to chunk: shuffling never copies
+    the whole data set, and small batches cost one gather per chunk instead of one each.
+    A batch is only valid until the next one is drawn.
     """
-    n = len(next(a for a in arrays if a is not None))
+    present = [a for a in arrays if a is not None]
+    n = len(present[0])
     if order is None:
         for rows in batch_slices(n, batch_size):
             yield tuple(None if a is None else a[rows] for a in arrays)
         return
-    size = min(batch_size, n)
-    buffers = [None if a is None else np.empty((size,) + a.shape[1:], dtype=a.dtype)
+    row_bytes = sum(a[:1].nbytes for a in present) or 1
+    chunk = min(n, max(1, chunk_bytes // (row_bytes * batch_size)) * batch_size)
+    buffers = [None if a is None else np.empty((chunk,) + a.shape[1:], dtype=a.dtype)
                for a in arrays]
-    for rows in batch_slices(n, batch_size):
-        index = order[rows]
-        yield tuple(None if a is None else np.take(a, index, axis=0, out=b[:len(index)])
-                    for a, b in zip(arrays, buffers))
+    for start in range(0, n, chunk):
+        index = order[start:start + chunk]
+        gathered = [None if a is None else np.take(a, index, axis=0, out=b[:len(index)])
+                    for a, b in zip(arrays, buffers)]
+        for rows in batch_slices(len(index), batch_size):
+            yield tuple(None if g is None else g[rows] for g in gathered)
 
 
 def relative_error(a, b):

@@ -157,9 +157,12 @@ def test_batches_views_and_shuffled_gathers():
     assert [len(b[0]) for b in plain] == [4, 4, 2] and plain[0][2] is None
     assert np.shares_memory(plain[0][0], x)
     order = np.random.default_rng(0).permutation(10)
-    seen = [(xb.copy(), yb.copy()) for xb, yb, _ in mk.utils.batches((x, y, None), 4, order)]
-    np.testing.assert_array_equal(np.concatenate([s[1] for s in seen]), order)
-    np.testing.assert_array_equal(np.concatenate([s[0] for s in seen]), x[order])
+    for chunk_bytes in (1, 40, 4 << 20):  # one batch, two batches, everything per gather
+        seen = [(xb.copy(), yb.copy()) for xb, yb, _ in
+                mk.utils.batches((x, y, None), 4, order, chunk_bytes=chunk_bytes)]
+        assert [len(s[0]) for s in seen] == [4, 4, 2]
+        np.testing.assert_array_equal(np.concatenate([s[1] for s in seen]), order)
+        np.testing.assert_array_equal(np.concatenate([s[0] for s in seen]), x[order])
 
 
 def test_plot_history_draws_training_and_validation_curves(iris):

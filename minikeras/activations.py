@@ -76,8 +76,8 @@ class ReLU(Activation):
     """``a = max(z, 0)``; ``dL/dz = grad * (z > 0)``."""
 
     def __call__(self, z):
-        if ops.is_traced(z) or np.ndim(z) == 0:
-            return ops.maximum(z, 0)
+        if ops.is_traced(z) or np.ndim(z) == 0 or not isinstance(z, np.ndarray):
+            return ops.relu(z)
         # numpy's maximum against an array of zeros runs vectorised; against the scalar 0
         # it takes a slow broadcasting loop (about 2.5x slower on a 256 x 512 batch).
         return np.maximum(z, self._zeros(z))

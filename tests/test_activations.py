@@ -96,3 +96,9 @@ def test_register_user_activation():
 
     assert isinstance(activations.get("my_square_test"), Square)
     assert isinstance(mk.layers.Dense(2, activation="my_square_test").activation, Square)
+
+
+@pytest.mark.parametrize("activation", BUILT_INS, ids=repr)
+def test_python_lists_are_accepted(activation):
+    z = [[-1.0, 0.5, 2.0]]
+    np.testing.assert_allclose(np.asarray(activation(z)), activation(np.array(z)))

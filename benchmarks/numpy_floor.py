@@ -72,6 +72,7 @@ class NumpyMLP:
         self.m = np.zeros(total, dtype=self.dtype)
         self.v = np.zeros(total, dtype=self.dtype)
         self.scratch = np.empty(total, dtype=self.dtype)
+        self.scratch2 = np.empty(total, dtype=self.dtype)
         self.params, self.grads = [], []
         offset = 0
         for shape in shapes:
@@ -151,21 +152,21 @@ class NumpyMLP:
 
     def _adam(self):
         self.t += 1
-        t = self.t
-        b1, b2 = self.beta_1, self.beta_2
-        alpha = self.lr * math.sqrt(1 - b2 ** t) / (1 - b1 ** t)
-        g, m, v, s = self.flat_grad, self.m, self.v, self.scratch
+        real = self.dtype.type  # Keras computes the step size in the variables' dtype
+        t, b1, b2 = real(self.t), real(self.beta_1), real(self.beta_2)
+        alpha = real(self.lr) * np.sqrt(real(1) - b2 ** t) / (real(1) - b1 ** t)
+        g, m, v, s, d = self.flat_grad, self.m, self.v, self.scratch, self.scratch2
         np.subtract(g, m, out=s)
-        s *= 1 - b1
+        s *= 1 - self.beta_1
         m += s
         np.multiply(g, g, out=s)
         s -= v
-        s *= 1 - b2
+        s *= 1 - self.beta_2
         v += s
-        np.sqrt(v, out=s)
-        s += self.epsilon
-        np.divide(m, s, out=s)
-        s *= alpha
+        np.multiply(m, alpha, out=s)
+        np.sqrt(v, out=d)
+        d += self.epsilon
+        s /= d
         self.flat -= s
 
     # ------------------------------------------------------------------ fit / predict

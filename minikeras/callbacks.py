@@ -1,4 +1,10 @@
-"""Callbacks: hooks that ``fit``, ``evaluate`` and ``predict`` call as training proceeds."""
+"""Callbacks: hooks that ``fit`` calls as training proceeds.
+
+``fit`` calls the ``on_train_*`` and ``on_epoch_*`` hooks, and the ``on_test_*`` hooks while
+it evaluates its validation data. ``evaluate`` and ``predict`` take no callbacks (their
+Keras signatures in the API contract have none); the ``on_predict_*`` hooks exist so that a
+callback written for Keras still loads.
+"""
 
 import sys
 import time

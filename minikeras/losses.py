@@ -5,6 +5,11 @@ Each loss writes ``call`` (per-sample values, traceable by autograd) and
 weights and the Keras reduction ``sum_over_batch_size`` (sum divided by the batch size).
 Cross-entropies work on logits with log-sum-exp and log-sigmoid, and fuse with a softmax
 or sigmoid output layer so that back-propagation starts from ``dL/dz = (p - y) / n``.
+
+Fusion means a model computes such a loss from the logits, exactly, where applying the loss
+to the model's predicted probabilities clips them to ``[epsilon, 1 - epsilon]``: for
+extremely confident wrong predictions the model reports the larger, true value (Keras'
+TensorFlow backend does the same; its JAX and torch backends clip).
 """
 
 import autograd
@@ -43,7 +48,7 @@ class Loss(Configurable):
         y_true, y_pred = align_targets(y_true, y_pred, self.sparse_targets)
         values = self.call(y_true, y_pred)
         if sample_weight is not None:
-            values = values * sample_weight
+            values = values * per_sample_weights(sample_weight, values.shape[0])
         return ops.namespace(values).sum(values) / values.shape[0]
 
     def gradient(self, y_true, y_pred, sample_weight=None):
@@ -67,6 +72,7 @@ class Loss(Configurable):
         if sample_weight is None:
             grad *= 1.0 / n
             return values.sum() / n, grad
+        sample_weight = per_sample_weights(sample_weight, n)
         grad *= (sample_weight * (1.0 / n)).reshape((-1,) + (1,) * (grad.ndim - 1))
         return (values @ sample_weight) / n, grad
 
@@ -77,17 +83,18 @@ class Loss(Configurable):
         """
         return None
 
-    def prepare_targets(self, y, output_shape, argument="y"):
+    def prepare_targets(self, y, output_shape, argument="y", dtype=None):
         """Check ``y`` against the model's ``output_shape`` and return it as an array.
 
-        ``argument`` is the name error messages give the targets ("y", "y_val").
+        ``argument`` is the name error messages give the targets ("y", "y_val"); ``dtype``
+        the float type to convert them to (the model's; default: ``config.floatx()``).
 
         Raises
         ------
         ValueError
             If the targets have the wrong form for this loss.
         """
-        y = validation.check_array(argument, y)
+        y = validation.check_array(argument, y, dtype=dtype)
         width = output_shape[-1]
         if y.ndim == 1 and len(output_shape) == 2 and width == 1:
             y = y.reshape(-1, 1)
@@ -101,6 +108,18 @@ class Loss(Configurable):
 
     def __repr__(self):
         return f"{type(self).__name__}({self.get_config()})"
+
+
+def per_sample_weights(sample_weight, n):
+    """``sample_weight`` as an ``(n,)`` array (``(n, 1)`` weights lose their last axis)."""
+    weights = np.asarray(sample_weight)
+    if weights.shape == (n, 1):
+        weights = weights[:, 0]
+    if weights.shape != (n,):
+        raise ValueError(
+            f"Argument `sample_weight` must have shape ({n},), got {weights.shape}."
+        )
+    return weights
 
 
 def align_targets(y_true, y_pred, sparse=False):
@@ -172,7 +191,8 @@ class LossFunctionWrapper(Loss):
         return values
 
     def sample_gradient(self, y_true, y_pred):
-        return autograd.grad(lambda p: ops.sum(self.call(y_true, p)))(y_pred)
+        grad = autograd.grad(lambda p: ops.sum(self.call(y_true, p)))(y_pred)
+        return np.asarray(grad, dtype=y_pred.dtype)  # autograd may widen float32
 
 
 _registry = Registry("loss", Loss, function_wrapper=LossFunctionWrapper)
@@ -273,8 +293,8 @@ class BinaryCrossentropy(Loss):
             return BinaryCrossentropy(from_logits=True, name=self.name)
         return None
 
-    def prepare_targets(self, y, output_shape, argument="y"):
-        return _check_probabilities(super().prepare_targets(y, output_shape, argument),
+    def prepare_targets(self, y, output_shape, argument="y", dtype=None):
+        return _check_probabilities(super().prepare_targets(y, output_shape, argument, dtype),
                                     self.name, argument)
 
 
@@ -341,8 +361,8 @@ class CategoricalCrossentropy(Loss):
             return type(self)(from_logits=True, name=self.name)
         return None
 
-    def prepare_targets(self, y, output_shape, argument="y"):
-        return _check_probabilities(super().prepare_targets(y, output_shape, argument),
+    def prepare_targets(self, y, output_shape, argument="y", dtype=None):
+        return _check_probabilities(super().prepare_targets(y, output_shape, argument, dtype),
                                     self.name, argument)
 
 
@@ -378,7 +398,7 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
         value, grad = self._reduce(values, grad, sample_weight)
         return value, grad, probabilities
 
-    def prepare_targets(self, y, output_shape, argument="y"):
+    def prepare_targets(self, y, output_shape, argument="y", dtype=None):
         labels = validation.check_array(argument, y, dtype=np.float64)
         if labels.ndim == 2 and labels.shape[1] == 1:
             labels = labels[:, 0]

@@ -52,7 +52,7 @@ class MeanMetric(Metric):
             self.total += float(values.sum())
             self.count += values.shape[0]
         else:
-            weights = np.asarray(sample_weight, dtype=np.float64)
+            weights = losses.per_sample_weights(sample_weight, len(values)).astype(np.float64)
             self.total += float(values @ weights)
             self.count += float(weights.sum())
 
@@ -92,7 +92,7 @@ class BinaryAccuracy(MeanMetric):
         super().__init__(name)
 
     def values(self, y_true, y_pred):
-        return np.mean((y_pred > self.threshold) == (y_true > 0.5), axis=-1)
+        return np.mean((y_pred > self.threshold) == y_true, axis=-1)
 
 
 @register("categorical_accuracy")
@@ -138,11 +138,10 @@ class R2Score(Metric):
         self.sum = self.sum_squares = self.residual = 0.0
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        y_true = np.asarray(y_true, dtype=np.float64).reshape(y_pred.shape)
-        y_pred = np.asarray(y_pred, dtype=np.float64)
-        if y_true.ndim == 1:
-            y_true, y_pred = y_true[:, None], y_pred[:, None]
-        w = np.ones(len(y_true)) if sample_weight is None else np.asarray(sample_weight, float)
+        y_true, y_pred = losses.align_targets(y_true, y_pred)
+        y_true, y_pred = y_true.astype(np.float64), y_pred.astype(np.float64)
+        w = (np.ones(len(y_true)) if sample_weight is None
+             else losses.per_sample_weights(sample_weight, len(y_true)).astype(np.float64))
         self.count = self.count + w.sum()
         self.sum = self.sum + w @ y_true
         self.sum_squares = self.sum_squares + w @ (y_true * y_true)
@@ -152,16 +151,20 @@ class R2Score(Metric):
         if not self.count:
             return 0.0
         total = self.sum_squares - self.sum * self.sum / self.count
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r2 = np.where(total > 0, 1 - self.residual / np.where(total > 0, total, 1), 0.0)
+        # A constant target scores 1 if predicted exactly, else 0 (as scikit-learn does).
+        safe = np.where(total > 0, total, 1.0)
+        r2 = np.where(total > 0, 1 - self.residual / safe, np.where(self.residual == 0, 1.0, 0.0))
         return float(np.mean(r2))
 
 
 def accuracy_for_loss(loss, output_width):
-    """The accuracy metric for the string "accuracy", picked from the loss as Keras does.
+    """The accuracy metric for the string "accuracy", picked from the loss (as Keras 2 did).
 
-    Unlike Keras, a binary cross-entropy on logits (``from_logits=True``) gets the threshold
-    0 (the logit of probability 0.5) instead of 0.5 applied to logits.
+    Binary cross-entropy (or one output) -> binary accuracy, sparse categorical
+    cross-entropy -> sparse categorical accuracy, otherwise categorical accuracy. Keras 3
+    picks from the shapes instead, which scores multi-label sigmoid outputs with categorical
+    accuracy, a known trap. A binary cross-entropy on logits (``from_logits=True``) gets the
+    threshold 0, the logit of probability 0.5, where Keras would apply 0.5 to logits.
     """
     if isinstance(loss, losses.BinaryCrossentropy) or output_width == 1:
         if getattr(loss, "from_logits", False):

@@ -381,3 +381,75 @@ def test_autograd_mode_with_everything_frozen(rng):
     model.trainable = False
     history = model.fit(rng.normal(size=(4, 3)), np.ones(4), epochs=2, verbose=0)
     assert history.history["loss"][0] == history.history["loss"][1]
+
+
+# ---------------------------------------------------------------- third review
+
+def test_column_sample_weights_in_direct_calls():
+    y_true, y_pred, weights = np.array([[0.0], [1.0], [2.0]]), np.ones((3, 1)), np.array([1.0, 0, 0])
+    loss = losses.MeanSquaredError()
+    assert loss(y_true, y_pred, weights[:, None]) == pytest.approx(1 / 3)
+    value, _ = loss.value_and_gradient(y_true, y_pred, weights[:, None])
+    assert np.ndim(value) == 0 and value == pytest.approx(1 / 3)
+    metric = metrics.MeanSquaredError()
+    metric.update_state(y_true, y_pred, weights[:, None])
+    assert metric.result() == pytest.approx(1.0)
+
+
+def test_function_loss_keeps_float32_gradients(rng):
+    loss = losses.get(lambda t, p: ops.mean((t - p) ** 2, axis=-1))
+    p = rng.normal(size=(4, 2)).astype(np.float32)
+    assert loss.gradient(np.zeros((4, 2), np.float32), p).dtype == np.float32
+
+
+def test_learning_rate_forms():
+    w = np.zeros(1)
+    opt = optimizers.SGD(lambda: 0.5)  # a function of no arguments, as in Keras
+    opt.apply_gradients([(np.ones(1), w)])
+    np.testing.assert_allclose(w, [-0.5])
+    with pytest.raises(ValueError, match="LearningRateSchedule"):
+        opt.get_config()
+    with pytest.raises(ValueError, match="learning_rate"):
+        opt.learning_rate = -1.0
+
+
+def test_binary_accuracy_compares_with_the_targets_as_keras():
+    metric = metrics.BinaryAccuracy()
+    metric.update_state(np.array([[1.0], [0.7], [0.0]]), np.array([[0.9], [0.9], [0.2]]))
+    assert metric.result() == pytest.approx(2 / 3)  # a soft label never matches
+
+
+def test_r2_edge_cases():
+    metric = metrics.R2Score()
+    metric.update_state([1.0, 2.0, 3.0], [1.0, 2.0, 2.5])
+    assert metric.result() == pytest.approx(1 - 0.25 / 2)
+    constant = metrics.R2Score()
+    constant.update_state(np.ones(3), np.ones(3))
+    assert constant.result() == 1.0
+
+
+def test_fit_calls_test_hooks_and_gives_on_train_end_the_last_logs(rng):
+    seen = []
+
+    class Recorder(mk.callbacks.Callback):
+        def on_test_begin(self, logs=None):
+            seen.append("test_begin")
+
+        def on_test_batch_end(self, batch, logs=None):
+            seen.append("test_batch")
+
+        def on_train_end(self, logs=None):
+            seen.append(sorted(logs))
+
+    model = mk.Sequential([mk.Input((3,)), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(rng.normal(size=(10, 3)), rng.normal(size=10), batch_size=5, epochs=1,
+              validation_split=0.2, callbacks=[Recorder()], verbose=0)
+    assert seen == ["test_begin", "test_batch", ["loss", "val_loss"]]
+
+
+def test_targets_take_the_models_dtype(float64):
+    model = mk.Sequential([mk.Input((3,)), layers.Dense(1, dtype="float32")])
+    model.compile(optimizer="sgd", loss="mse")
+    _, y, _ = model._prepare_data(np.ones((2, 3)), np.ones(2), None)
+    assert y.dtype == np.float32

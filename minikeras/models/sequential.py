@@ -358,7 +358,7 @@ class Sequential:
         if output_shape is None:  # a custom layer can only tell its output shape once built
             self._ensure_built(x.shape)
             output_shape = self.output_shape
-        y = self.loss.prepare_targets(y, output_shape, "y" + argument_suffix)
+        y = self.loss.prepare_targets(y, output_shape, "y" + argument_suffix, self._dtype())
         if sample_weight is not None:
             sample_weight = validation.check_array("sample_weight" + argument_suffix,
                                                    sample_weight, dtype=self._dtype())
@@ -568,20 +568,21 @@ class Sequential:
         self.stop_training = False
         self.history = history
         callback_list.call("on_train_begin")
+        logs = None
         try:
             for epoch in range(initial_epoch, epochs):
                 callback_list.call("on_epoch_begin", epoch)
                 order = utils.rng().permutation(n) if shuffle else None
                 logs = self._train_epoch((x, y, sample_weight), batch_size, order, callback_list)
                 if val is not None:
-                    val_logs = self._evaluate_arrays(*val, batch_size=batch_size)
+                    val_logs = self._evaluate_arrays(*val, batch_size, callback_list)
                     logs.update({"val_" + k: v for k, v in val_logs.items()})
                 callback_list.call("on_epoch_end", epoch, logs)
                 if self.stop_training:
                     break
         finally:
             self._clear_caches()
-        callback_list.call("on_train_end", None)
+        callback_list.call("on_train_end", logs)
         return history
 
     def _train_epoch(self, data, batch_size, order, callback_list):
@@ -646,18 +647,26 @@ class Sequential:
         values = list(logs.values())
         return values[0] if len(values) == 1 else values
 
-    def _evaluate_arrays(self, x, y, sample_weight, batch_size):
+    def _evaluate_arrays(self, x, y, sample_weight, batch_size, callback_list=None):
+        """Loss and metrics over ``(x, y)`` in batches; calls the ``on_test_*`` hooks if
+        ``callback_list`` is given (as ``fit`` does for its validation data)."""
+        callback_list = callback_list or callbacks_module.CallbackList([], self, {})
+        callback_list.call("on_test_begin")
         tracker = _MeanTracker()
         for m in self._metrics:
             m.reset_state()
-        for xb, yb, wb in utils.batches((x, y, sample_weight), batch_size):
+        for step, (xb, yb, wb) in enumerate(utils.batches((x, y, sample_weight), batch_size)):
+            callback_list.batch("on_test_batch_begin", step)
             outputs = self._forward(xb, training=False)
             tracker.add(float(self._loss_value(yb, outputs, wb)), len(yb))
             for m in self._metrics:
                 m.update_state(yb, outputs, wb)
+            callback_list.batch("on_test_batch_end", step)
         self._clear_caches()
         penalty = float(self._regularization_penalty([w for w, _, _, _ in self._trainable_items]))
-        return self._logs(tracker.result() + penalty)
+        logs = self._logs(tracker.result() + penalty)
+        callback_list.call("on_test_end", logs)
+        return logs
 
     def predict(self, x, batch_size=None, verbose="auto"):
         """Model outputs for ``x``, computed in batches of ``batch_size`` (default 32)."""

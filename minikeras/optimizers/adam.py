@@ -1,7 +1,5 @@
 """Adam, with the AMSGrad variant."""
 
-import math
-
 import numpy as np
 
 from .. import validation
@@ -46,8 +44,11 @@ class Adam(Optimizer):
 
     def update_step(self, gradient, variable, learning_rate, slots, scratch):
         m, v = slots[0], slots[1]
-        t = self.iterations + 1
-        alpha = learning_rate * math.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
+        # As Keras computes it: in the variable's dtype.
+        real = variable.dtype.type
+        t = real(self.iterations + 1)
+        alpha = real(learning_rate) * np.sqrt(real(1) - real(self.beta_2) ** t) / (
+            real(1) - real(self.beta_1) ** t)
         step, denominator = scratch
         np.subtract(gradient, m, out=step)
         step *= 1 - self.beta_1

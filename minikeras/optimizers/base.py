@@ -18,7 +18,7 @@ class Optimizer(Configurable):
 
     Parameters
     ----------
-    learning_rate : float or LearningRateSchedule
+    learning_rate : float, LearningRateSchedule or callable
     clipnorm : float, optional
         Rescale each gradient so that its L2 norm is at most this.
     clipvalue : float, optional
@@ -34,8 +34,6 @@ class Optimizer(Configurable):
 
     def __init__(self, learning_rate=0.001, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, name=None):
-        if not isinstance(learning_rate, LearningRateSchedule) and not callable(learning_rate):
-            validation.check_float("learning_rate", learning_rate, low=0.0)
         self.learning_rate = learning_rate
         self.clipnorm = validation.check_float("clipnorm", clipnorm, low=0.0, low_open=True,
                                                allow_none=True)
@@ -55,11 +53,25 @@ class Optimizer(Configurable):
         self._slots = {}  # id(owner array) -> (owner, state arrays, two scratch arrays)
         self._views = {}  # id(variable) -> (variable, its views of the slots and scratch)
 
+    @property
+    def learning_rate(self):
+        """A float, a ``LearningRateSchedule`` (called with the step) or a function of no
+        arguments (called each step), as in Keras."""
+        return self._learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        if not callable(value):
+            value = validation.check_float("learning_rate", value, low=0.0)
+        self._learning_rate = value
+
     def current_learning_rate(self):
         """The learning rate for the next step (a schedule is evaluated at ``iterations``)."""
-        if callable(self.learning_rate):
-            return float(self.learning_rate(self.iterations))
-        return float(self.learning_rate)
+        if isinstance(self._learning_rate, LearningRateSchedule):
+            return float(self._learning_rate(self.iterations))
+        if callable(self._learning_rate):
+            return float(self._learning_rate())
+        return self._learning_rate
 
     def build_slots(self, variable):
         """Return the list of state arrays this optimizer keeps for ``variable``."""
@@ -142,6 +154,11 @@ class Optimizer(Configurable):
         config = super().get_config()
         for key in ("learning_rate", "clipnorm", "clipvalue", "global_clipnorm", "name"):
             config[key] = _registry.serialize(getattr(self, key))
+        if callable(config["learning_rate"]):
+            raise ValueError(
+                "An optimizer whose learning rate is a plain function has no config; use a "
+                "LearningRateSchedule subclass (it serializes) instead."
+            )
         return config
 
     def __repr__(self):

@@ -43,26 +43,28 @@ class RMSprop(Optimizer):
         return [np.zeros_like(variable) for _ in range(count)]
 
     def update_step(self, gradient, variable, learning_rate, slots, scratch):
-        scratch = scratch[0]
+        denominator, increment = scratch
         velocity = slots[0]
         velocity *= self.rho
-        velocity += np.multiply(gradient, gradient, out=scratch) * (1 - self.rho)
+        np.multiply(gradient, gradient, out=denominator)
+        denominator *= 1 - self.rho
+        velocity += denominator
         if self.centered:
             average = slots[-1]
             average *= self.rho
-            average += (1 - self.rho) * gradient
-            np.multiply(average, average, out=scratch)
-            np.subtract(velocity, scratch, out=scratch)
+            average += np.multiply(gradient, 1 - self.rho, out=increment)
+            np.multiply(average, average, out=denominator)
+            np.subtract(velocity, denominator, out=denominator)
         else:
-            np.copyto(scratch, velocity)
-        scratch += self.epsilon
-        np.sqrt(scratch, out=scratch)
-        np.divide(gradient, scratch, out=scratch)
-        scratch *= learning_rate
+            np.copyto(denominator, velocity)
+        denominator += self.epsilon
+        np.sqrt(denominator, out=denominator)
+        np.multiply(gradient, learning_rate, out=increment)
+        increment /= denominator
         if self.momentum:
             buffer = slots[1]
             buffer *= self.momentum
-            buffer += scratch
+            buffer += increment
             variable -= buffer
         else:
-            variable -= scratch
+            variable -= increment

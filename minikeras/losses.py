@@ -29,6 +29,9 @@ class Loss(Configurable):
         Defaults to the snake_case class name.
     """
 
+    #: True for losses whose targets are integer class labels.
+    sparse_targets = False
+
     def __init__(self, name=None):
         self.name = name or snake_case(type(self).__name__)
 
@@ -39,9 +42,6 @@ class Loss(Configurable):
     def sample_gradient(self, y_true, y_pred):
         """Derivative of each sample's loss with respect to its ``y_pred`` row."""
         raise NotImplementedError
-
-    #: True for losses whose targets are integer class labels.
-    sparse_targets = False
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         """Return ``sum(sample_weight * call(y_true, y_pred)) / n``."""

@@ -34,6 +34,9 @@ class Metric(Configurable):
 class MeanMetric(Metric):
     """Weighted mean of per-sample values given by :meth:`values`."""
 
+    #: True for metrics whose targets are integer class labels.
+    sparse_targets = False
+
     def reset_state(self):
         self.total = 0.0
         self.count = 0.0
@@ -41,9 +44,6 @@ class MeanMetric(Metric):
     def values(self, y_true, y_pred):
         """Per-sample values, shape ``(n,)``."""
         raise NotImplementedError
-
-    #: True for metrics whose targets are integer class labels.
-    sparse_targets = False
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         y_true, y_pred = losses.align_targets(y_true, y_pred, self.sparse_targets)

@@ -155,14 +155,10 @@ def _softmax_parts(logits):
     """``(z - max z, softmax(z), log sum exp(z - max z))`` along the last axis, in numpy."""
     shifted = logits - ops.row_max(logits)
     probabilities = np.exp(shifted)
-    total = _row_sums(probabilities)
+    total = ops.row_sums(probabilities)
     probabilities /= total[:, None]
     return shifted, probabilities, np.log(total)
 
-
-def _row_sums(a):
-    """Sums along the last axis as a product with ones: faster than np.sum on narrow rows."""
-    return a @ np.ones(a.shape[-1], dtype=a.dtype)
 
 
 def _check_probabilities(y, loss_name, argument):
@@ -344,7 +340,7 @@ class CategoricalCrossentropy(Loss):
         The fused output step: the model's softmax layer hands its logits here.
         """
         shifted, probabilities, log_total = _softmax_parts(logits)
-        weight = _row_sums(y_true)
+        weight = ops.row_sums(y_true)
         grad = probabilities * weight[:, None]
         grad -= y_true
         if sample_weight is None:
@@ -352,7 +348,7 @@ class CategoricalCrossentropy(Loss):
             n = len(logits)
             grad *= 1.0 / n
             return (log_total @ weight - np.vdot(y_true, shifted)) / n, grad, probabilities
-        values = log_total * weight - _row_sums(y_true * shifted)
+        values = log_total * weight - ops.row_sums(y_true * shifted)
         value, grad = self._reduce(values, grad, sample_weight)
         return value, grad, probabilities
 

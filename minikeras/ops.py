@@ -166,6 +166,32 @@ def _stop_gradient_max(x, axis):
     return row_max(_raw(x), axis)
 
 
+def _ones(n, dtype):
+    """A read-only vector of ``n`` ones, kept per dtype and grown as needed."""
+    ones = _ONES.get(dtype)
+    if ones is None or len(ones) < n:
+        ones = _ONES[dtype] = _np.ones(n if n > 64 else 64, dtype=dtype)  # (max is numpy's here)
+        ones.flags.writeable = False
+    return ones[:n]
+
+
+_ONES = {}
+
+
+def row_sums(x):
+    """Sums along the last axis of a numpy array, as a product with ones.
+
+    numpy's reductions are slow along a short axis of a tall array; a matrix-vector
+    product does the same sum through BLAS.
+    """
+    return x @ _ones(x.shape[-1], x.dtype)
+
+
+def column_sums(x, out=None):
+    """Sums over the rows (first axis) of a 2-D numpy array, as a product with ones."""
+    return _np.matmul(_ones(len(x), x.dtype), x, out=out)
+
+
 def row_max(x, axis=-1):
     """``max(x, axis, keepdims=True)`` for a numpy array, fast for few columns too.
 

@@ -73,12 +73,6 @@ class Dense(Layer):
         self.logits = z  # kept for a fused loss, which works from the logits
         return z
 
-    def _ones(self, n, dtype):
-        ones = getattr(self, "_ones_cache", None)
-        if ones is None or len(ones) < n or ones.dtype != dtype:
-            ones = self._ones_cache = np.ones(n, dtype=dtype)
-        return ones[:n]
-
     def backward(self, grad_output):
         inputs, a = self._cache
         return self.backward_from_logits(self.activation.backward(self.logits, a, grad_output))
@@ -90,8 +84,8 @@ class Dense(Layer):
         g2 = grad_z if grad_z.ndim == 2 else grad_z.reshape(-1, self.units)
         if self.trainable:
             np.matmul(x2.T, g2, out=self.gradients[0])
-            if self.use_bias:  # column sums as a product with ones: faster than np.sum
-                np.matmul(self._ones(len(g2), g2.dtype), g2, out=self.gradients[1])
+            if self.use_bias:
+                ops.column_sums(g2, out=self.gradients[1])
         if not self._input_gradient_needed:
             return None
         return grad_z @ self.kernel.T

@@ -7,10 +7,11 @@ other families; anyone who knows Keras can read a minikeras script.
 __version__ = "0.1.0"
 
 from . import (activations, callbacks, config, initializers, layers, losses, metrics, models,
-               ops, optimizers, regularizers, utils)
+               ops, optimizers, regularizers, utils, variables)
 from .layers import Input
 from .models import Sequential
+from .variables import Variable
 
-__all__ = ["Sequential", "Input", "layers", "activations", "losses", "metrics", "optimizers",
+__all__ = ["Sequential", "Input", "Variable", "variables", "layers", "activations", "losses", "metrics", "optimizers",
            "callbacks", "initializers", "regularizers", "models", "utils", "config", "ops",
            "__version__"]

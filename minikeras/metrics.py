@@ -9,6 +9,10 @@ import numpy as np
 from . import losses
 from .registry import Configurable, Registry, snake_case
 
+__all__ = ["Metric", "Mean", "MeanMetricWrapper", "Accuracy", "BinaryAccuracy",
+           "CategoricalAccuracy", "SparseCategoricalAccuracy", "MeanSquaredError",
+           "MeanAbsoluteError", "R2Score", "get", "register", "serialize"]
+
 
 class Metric(Configurable):
     """Base class: ``update_state(y_true, y_pred, sample_weight=None)``, ``result()``,
@@ -31,15 +35,45 @@ class Metric(Configurable):
         return f"{type(self).__name__}(name={self.name!r})"
 
 
-class MeanMetric(Metric):
-    """Weighted mean of per-sample values given by :meth:`values`."""
+class Mean(Metric):
+    """Weighted mean of everything passed to ``update_state``: ``total / count``.
 
-    #: True for metrics whose targets are integer class labels.
-    sparse_targets = False
+    ``update_state(values, sample_weight=None)`` averages each sample's values over their
+    trailing axes, multiplies by its weight (1 if none) and adds; ``count`` grows by the
+    weights' sum (the number of samples if none), as Keras' ``Mean`` does. ``fit`` tracks
+    the epoch loss with one, weighting each batch's mean loss by the batch size.
+    """
 
     def reset_state(self):
         self.total = 0.0
         self.count = 0.0
+
+    def update_state(self, values, sample_weight=None):
+        if isinstance(values, float) and isinstance(sample_weight, (int, float, type(None))):
+            weight = 1.0 if sample_weight is None else sample_weight
+            self.total += values * weight
+            self.count += weight
+            return
+        values = np.asarray(values, dtype=np.float64)
+        if values.ndim > 1:
+            values = values.reshape(len(values), -1).mean(axis=1)
+        if sample_weight is None:
+            self.total += float(values.sum())
+            self.count += values.size
+            return
+        weights = np.broadcast_to(np.asarray(sample_weight, dtype=np.float64), values.shape)
+        self.total += float(np.sum(values * weights))
+        self.count += float(np.sum(weights))
+
+    def result(self):
+        return self.total / self.count if self.count else 0.0
+
+
+class MeanMetric(Mean):
+    """Weighted mean of per-sample values given by :meth:`values`."""
+
+    #: True for metrics whose targets are integer class labels.
+    sparse_targets = False
 
     def values(self, y_true, y_pred):
         """Per-sample values, shape ``(n,)``."""
@@ -48,16 +82,9 @@ class MeanMetric(Metric):
     def update_state(self, y_true, y_pred, sample_weight=None):
         y_true, y_pred = losses.align_targets(y_true, y_pred, self.sparse_targets)
         values = np.asarray(self.values(y_true, y_pred), dtype=np.float64)
-        if sample_weight is None:
-            self.total += float(values.sum())
-            self.count += values.shape[0]
-        else:
-            weights = losses.per_sample_weights(sample_weight, len(values)).astype(np.float64)
-            self.total += float(values @ weights)
-            self.count += float(weights.sum())
-
-    def result(self):
-        return self.total / self.count if self.count else 0.0
+        if sample_weight is not None:
+            sample_weight = losses.per_sample_weights(sample_weight, len(values))
+        super().update_state(values, sample_weight)
 
 
 class MeanMetricWrapper(MeanMetric):
@@ -73,6 +100,7 @@ class MeanMetricWrapper(MeanMetric):
 
 _registry = Registry("metric", Metric, function_wrapper=MeanMetricWrapper)
 get, register, serialize = _registry.get, _registry.register, _registry.serialize
+register("mean")(Mean)
 
 
 @register("accuracy", "acc")

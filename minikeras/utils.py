@@ -180,7 +180,7 @@ def check_gradients(model, x, y, sample_weight=None, numerical=True, step=1e-6,
 
 
 def _numerical_error(loss_and_gradients, weight, grad, step, max_entries):
-    flat = weight.reshape(-1)
+    flat = weight.value.reshape(-1)  # a view: perturbations land in the weight
     order = np.argsort(-np.abs(grad.reshape(-1)), kind="stable")
     indices = order if max_entries is None else order[:max_entries]
     estimates = np.empty(len(indices))

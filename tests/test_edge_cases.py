@@ -5,6 +5,7 @@ import pytest
 
 import minikeras as mk
 from minikeras import layers, losses, metrics, ops, optimizers
+from minikeras.models.data import prepare_data
 
 
 # ---------------------------------------------------------------- layers
@@ -25,7 +26,7 @@ def test_subclass_overriding_call_is_differentiated_by_autograd(float64, rng):
     report = mk.utils.check_gradients(model, x, y)
     assert max(e["autograd"] for e in report.values()) < 1e-7
     assert max(e["numerical"] for e in report.values()) < 1e-5
-    assert model._fused_loss is None  # the last layer's own call is not a plain softmax
+    assert model._step_plan().fused_loss is None  # the last layer's call is not a plain softmax
 
 
 class HandLinear(layers.Layer):
@@ -166,7 +167,7 @@ def test_recompiling_keeps_optimizer_state_and_weight_references(rng):
     split.fit(x, y, epochs=2, shuffle=False, verbose=0)
     split.compile(opt, "mse", metrics=["mae"])
     split.fit(x, y, epochs=1, shuffle=False, verbose=0)
-    assert kernel is split.layers[0].kernel and len(opt._slots) == 1
+    assert kernel is split.layers[0].kernel and len(opt.variables) == 2 * 4
     for a, b in zip(straight.get_weights(), split.get_weights()):
         np.testing.assert_array_equal(a, b)
 
@@ -229,7 +230,7 @@ def test_accuracy_on_logits_thresholds_at_zero():
     model = mk.Sequential([mk.Input((2,)), layers.Dense(1)])
     model.compile(optimizer="adam", loss=losses.BinaryCrossentropy(from_logits=True),
                   metrics=["accuracy"])
-    assert model._metrics[0].threshold == 0.0
+    assert model.metrics[0].threshold == 0.0
 
 
 def test_plain_functions_as_loss_and_metric(rng):
@@ -313,7 +314,7 @@ def test_fused_output_only_for_layers_whose_own_methods_it_replaces(float64, rng
     model = mk.Sequential([mk.Input((3,)), layers.Dense(4, activation="tanh"),
                            DoubledSigmoidDense(1, activation="sigmoid")])
     model.compile(optimizer="sgd", loss="binary_crossentropy")
-    assert model._fused_loss is None
+    assert model._step_plan().fused_loss is None
     x, y = rng.normal(size=(8, 3)), rng.integers(0, 2, (8, 1)).astype(float)
     loss, _ = model.loss_and_gradients(x, y)
     assert loss == pytest.approx(model.evaluate(x, y, verbose=0), rel=1e-12)
@@ -325,12 +326,12 @@ def test_freezing_keeps_arrays_and_optimizer_state(rng):
     x, y = rng.normal(size=(16, 3)), rng.normal(size=(16, 1))
     model.fit(x, y, epochs=2, verbose=0)
     head = model.layers[1].kernel
-    moments = [s.copy() for s in model.optimizer.variables_state(head)]
-    metric = model._metrics[0]
+    moments = [s.numpy() for s in model.optimizer.slots_for(head)]
+    metric = model.metrics[0]
     model.layers[0].trainable = False
     model.train_step(x.astype(np.float32), y.astype(np.float32))
-    assert model.layers[1].kernel is head and model._metrics[0] is metric
-    after = model.optimizer.variables_state(head)
+    assert model.layers[1].kernel is head and model.metrics[0] is metric
+    after = model.optimizer.slots_for(head)
     # the first moment continued from its earlier value: m = 0.9 m + 0.1 g
     np.testing.assert_allclose(after[0], 0.9 * moments[0] + 0.1 * model.layers[1].gradients[0],
                                rtol=1e-5)
@@ -403,7 +404,7 @@ def test_function_loss_keeps_float32_gradients(rng):
 
 
 def test_learning_rate_forms():
-    w = np.zeros(1)
+    w = mk.Variable(np.zeros(1))
     opt = optimizers.SGD(lambda: 0.5)  # a function of no arguments, as in Keras
     opt.apply_gradients([(np.ones(1), w)])
     np.testing.assert_allclose(w, [-0.5])
@@ -451,5 +452,5 @@ def test_fit_calls_test_hooks_and_gives_on_train_end_the_last_logs(rng):
 def test_targets_take_the_models_dtype(float64):
     model = mk.Sequential([mk.Input((3,)), layers.Dense(1, dtype="float32")])
     model.compile(optimizer="sgd", loss="mse")
-    _, y, _ = model._prepare_data(np.ones((2, 3)), np.ones(2), None)
+    _, y, _ = prepare_data(model, np.ones((2, 3)), np.ones(2), None)
     assert y.dtype == np.float32

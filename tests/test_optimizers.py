@@ -1,19 +1,17 @@
 import numpy as np
 import pytest
 
-from minikeras import optimizers
+from minikeras import Variable, optimizers
 from minikeras.optimizers import schedules
 
 
 def _run(optimizer, steps=5, seed=0):
     rng = np.random.default_rng(seed)
-    w = rng.normal(size=(3, 2))
-    identity = w
+    w = Variable(rng.normal(size=(3, 2)))
     grads = [rng.normal(size=(3, 2)) for _ in range(steps)]
     for g in grads:
         optimizer.apply_gradients([(g, w)])
-    assert w is identity  # updated in place
-    return w, grads, rng
+    return w.numpy(), grads, rng
 
 
 def _reference(update, steps=5, seed=0):
@@ -89,22 +87,26 @@ def test_rmsprop_matches_keras_rule(momentum, centered):
 
 def test_iterations_and_per_variable_state():
     opt = optimizers.Adam()
-    a, b = np.zeros(2), np.zeros(3)
+    a, b = Variable(np.zeros(2), name="a"), Variable(np.zeros(3), name="b")
     opt.apply_gradients([(np.ones(2), a), (np.ones(3), b)])
     opt.apply_gradients([(np.ones(2), a), (np.ones(3), b)])
     assert opt.iterations == 2
-    assert opt.variables_state(a)[0].shape == (2,) and opt.variables_state(b)[0].shape == (3,)
+    assert opt.slots_for(a)[0].shape == (2,) and opt.slots_for(b)[0].shape == (3,)
+    # Keras' order: every first moment, then every second moment
+    assert [v.name for v in opt.variables] == ["a_momentum", "b_momentum", "a_velocity",
+                                                "b_velocity"]
 
 
 def test_clipping():
     g = np.array([3.0, 4.0])
-    w = np.zeros(2)
+    w = Variable(np.zeros(2))
     optimizers.SGD(1.0, clipnorm=1.0).apply_gradients([(g, w)])
     np.testing.assert_allclose(w, [-0.6, -0.8])
-    w = np.zeros(2)
+    np.testing.assert_array_equal(g, [3.0, 4.0])  # the caller's gradient is left alone
+    w = Variable(np.zeros(2))
     optimizers.SGD(1.0, clipvalue=3.5).apply_gradients([(g, w)])
     np.testing.assert_allclose(w, [-3.0, -3.5])
-    w1, w2 = np.zeros(1), np.zeros(1)
+    w1, w2 = Variable(np.zeros(1)), Variable(np.zeros(1))
     optimizers.SGD(1.0, global_clipnorm=1.0).apply_gradients(
         [(np.array([3.0]), w1), (np.array([4.0]), w2)])
     np.testing.assert_allclose([w1[0], w2[0]], [-0.6, -0.8])
@@ -117,7 +119,7 @@ def test_schedule_as_learning_rate():
         def __call__(self, step):
             return 1.0 / 2 ** step
 
-    w = np.zeros(1)
+    w = Variable(np.zeros(1))
     opt = optimizers.SGD(Halving())
     for _ in range(3):
         opt.apply_gradients([(np.ones(1), w)])

@@ -1,11 +1,14 @@
 """``Activation``: applies an activation object as a layer of its own."""
 
 from .. import activations
+from .activation_head import ActivationHead
 from .base import Layer, register
+
+__all__ = ["Activation"]
 
 
 @register()
-class Activation(Layer):
+class Activation(ActivationHead, Layer):
     """Layer computing ``a = activation(inputs)``.
 
     Parameters
@@ -21,19 +24,21 @@ class Activation(Layer):
         return tuple(input_shape)
 
     def call(self, inputs, training=False):
-        self.logits = inputs
         outputs = self.activation(inputs)
-        if training:
-            self._cache = outputs
+        if self.recording:
+            self._cache = (inputs, outputs)
         return outputs
 
+    def logits(self, inputs):
+        """The logits are the input itself; a fused loss applies the activation."""
+        return inputs
+
     def forward_logits(self, inputs):
-        """The logits are the input itself; the fused loss applies the activation."""
-        self.logits = inputs
         return inputs
 
     def backward(self, grad_output):
-        return self.activation.backward(self.logits, self._cache, grad_output)
+        inputs, outputs = self._cache
+        return self.activation.backward(inputs, outputs, grad_output)
 
     def backward_from_logits(self, grad_z):
         """The input is the logits: the gradient passes through unchanged."""

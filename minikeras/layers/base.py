@@ -1,11 +1,21 @@
-"""The ``Layer`` base class: weights, building, the training forward/backward protocol.
+"""The ``Layer`` base class: weights as tracked variables, building, forward and backward.
 
-Training calls ``forward(inputs, training=True)`` on every layer, then ``backward(grad)``
-in reverse. Built-in layers implement ``backward`` by hand and write into the arrays of
-``self.gradients`` (one per weight, aligned with ``self.weights``; write with
-``out=`` or ``[...] =``, since the model may keep them as views of one buffer). A user layer that writes only
-``build`` and ``call`` gets both from autograd: ``forward`` records a vector-Jacobian
-product with the weights as inputs and ``backward`` replays it.
+A layer's weights are :class:`~minikeras.variables.Variable` objects created by
+``add_weight`` and assigned to attributes (``self.kernel = self.add_weight(...)``); the
+layer records which attribute holds which variable as it is assigned.
+
+Three calls, three meanings:
+
+* ``call(inputs, training=False)`` computes the outputs and nothing else. ``training``
+  chooses the behaviour (dropout active, batch statistics); a layer may ``assign`` its
+  non-trainable state while training (moving statistics), which dry runs suppress with
+  :func:`minikeras.variables.no_state_updates`.
+* ``forward(inputs, training=True)`` is ``call`` while remembering what ``backward`` needs
+  (``self.recording`` is True meanwhile); only a training step uses it.
+* ``backward(grad_output)`` returns ``dL/dinputs`` and writes each trainable weight's
+  gradient into ``weight.grad``. Built-in layers write it by hand; a layer that writes
+  only ``build`` and ``call`` gets it from autograd, which differentiates ``call`` with
+  the weight attributes temporarily holding traced values.
 """
 
 import contextlib
@@ -18,6 +28,9 @@ from autograd import make_vjp
 
 from .. import config, initializers, regularizers, validation
 from ..registry import Configurable, Registry, snake_case
+from ..variables import Variable
+
+__all__ = ["Layer", "get", "register", "serialize", "has_own_backward", "unique_name"]
 
 _name_counters = {}
 
@@ -54,12 +67,13 @@ class Layer(Configurable):
     Subclassing: write ``build`` and ``call``; autograd then supplies the backward pass. A
     hand-written ``backward`` is used only if it is defined at the same level of the class
     hierarchy as ``call`` or below it, so a subclass of ``Dense`` that changes ``call``
-    alone is differentiated by autograd. Change the forward computation through ``call``
-    (not through a parent's private helpers), and write ``backward`` together with it.
+    alone is differentiated by autograd. A hand-written ``backward`` reads what ``call``
+    kept while ``self.recording`` was True.
     """
 
     def __init__(self, name=None, trainable=True, dtype=None, input_shape=None,
                  input_dim=None, **kwargs):
+        object.__setattr__(self, "_tracked", {})  # attribute name -> Variable
         if kwargs:
             raise TypeError(
                 f"{type(self).__name__} got unexpected keyword argument(s) {sorted(kwargs)}."
@@ -75,40 +89,59 @@ class Layer(Configurable):
         self.built = False
         self.input_shape = None
         self.output_shape = None
-        self.activation = None
-        self._weights, self._weight_names, self._weight_trainable = [], [], []
-        self._regularizers = []
-        self._gradients = []
-        self._input_gradient_needed = True
-        self._owner = None  # weak reference to the model that holds this layer
-        self._vjp = None
-        self._cache = None
-        self.logits = None
+        self._variables = []  # created by add_weight, in creation order
+        self._owner = None  # the model this layer belongs to
+        self.recording = False  # True while forward() runs call for a training step
+        self.input_gradient_needed = True  # False for a model's first layer: skip dL/dinputs
+        self._cache = None  # what a hand-written backward needs from the last forward
+        self._vjp = None  # autograd's backward for the last forward
+
+    def __setattr__(self, name, value):
+        tracked = self.__dict__.get("_tracked")
+        if tracked is not None:
+            if isinstance(value, Variable):
+                tracked[name] = value
+            elif name in tracked:
+                del tracked[name]
+        object.__setattr__(self, name, value)
 
     def clear_cache(self):
         """Drop what the last forward pass kept for back-propagation (frees the batch)."""
         self._cache = None
         self._vjp = None
-        self.logits = None
 
     # ---------------------------------------------------------------- building
     def build(self, input_shape):
         """Create the weights with :meth:`add_weight`; ``input_shape`` includes the batch axis."""
 
-    def add_weight(self, shape, initializer="glorot_uniform", regularizer=None,
-                   trainable=True, name=None):
-        """Create, register and return a weight array.
+    def add_weight(self, shape=(), initializer="glorot_uniform", regularizer=None,
+                   trainable=True, name=None, dtype=None):
+        """Create and return a weight :class:`~minikeras.variables.Variable`.
 
         Store the result as an attribute (``self.w = self.add_weight(...)``): the autograd
-        path substitutes traced values through that attribute.
+        path differentiates through that attribute.
+
+        Parameters
+        ----------
+        shape : tuple of int
+        initializer : str or Initializer
+        regularizer : str or Regularizer, optional
+        trainable : bool
+        name : str, optional
+            Defaults to ``"weight_<i>"``; the variable's path is ``"<layer>/<name>"``.
+        dtype : str, optional
+            Defaults to the layer's dtype, else :func:`minikeras.config.floatx`.
         """
         shape = tuple(validation.check_int("shape", int(s), minimum=0) for s in shape)
-        value = initializers.get(initializer)(shape, dtype=self.dtype or config.floatx())
-        self._weights.append(np.asarray(value))
-        self._weight_names.append(name or f"weight_{len(self._weights) - 1}")
-        self._weight_trainable.append(bool(trainable))
-        self._regularizers.append(regularizers.get(regularizer))
-        return self._weights[-1]
+        dtype = dtype or self.dtype or config.floatx()
+        name = name or f"weight_{len(self._variables)}"
+        variable = Variable(initializers.get(initializer)(shape, dtype=dtype), name=name,
+                            trainable=trainable and self._trainable, dtype=dtype,
+                            regularizer=regularizers.get(regularizer),
+                            path=f"{self.name}/{name}")
+        variable.created_trainable = bool(trainable)
+        self._variables.append(variable)
+        return variable
 
     def build_for(self, input_shape):
         """Build for ``input_shape`` (batch axis first) and record the shapes."""
@@ -118,7 +151,6 @@ class Layer(Configurable):
         else:
             self.build(input_shape)
             self.built = True
-            self._gradients = [np.zeros_like(w) for w in self._weights]
         self.input_shape = input_shape
         self.output_shape = tuple(self.compute_output_shape(input_shape))
         return self.output_shape
@@ -126,7 +158,7 @@ class Layer(Configurable):
     def compute_output_shape(self, input_shape):
         """Output shape for ``input_shape``; the default runs ``call`` on one zero sample."""
         probe = np.zeros((1,) + tuple(input_shape[1:]), dtype=self.dtype or config.floatx())
-        return (None,) + np.shape(self._call(probe, False))[1:]
+        return (None,) + np.shape(self.call_with(probe, False))[1:]
 
     # ---------------------------------------------------------------- calling
     def call(self, inputs, training=False):
@@ -141,7 +173,7 @@ class Layer(Configurable):
             self.build_for(inputs.shape)
         else:
             self.check_input_shape(inputs.shape)
-        return self._call(inputs, training)
+        return self.call_with(inputs, training)
 
     def check_input_shape(self, shape, argument="inputs"):
         """Raise ValueError if a batch of ``shape`` does not fit the built input shape."""
@@ -153,95 +185,74 @@ class Layer(Configurable):
                 f"{tuple(expected[1:])}, got {tuple(shape[1:])})."
             )
 
-    def _call(self, inputs, training):
+    def call_with(self, inputs, training):
+        """``call(inputs, training=training)``, or ``call(inputs)`` if it takes no ``training``."""
         if _call_takes_training(type(self)):
             return self.call(inputs, training=training)
         return self.call(inputs)
 
     # ---------------------------------------------------------------- training
     def forward(self, inputs, training=True):
-        """Forward pass that remembers what :meth:`backward` needs."""
-        if has_own_backward(type(self)):
-            return self._call(inputs, training)
-
-        def traced(args):
-            x, weights = args
-            with self.bound_weights(weights):
-                return self._call(x, training)
-
-        self._vjp, outputs = make_vjp(traced)((inputs, list(self._weights)))
-        return outputs
+        """Training forward pass: :meth:`call`, remembering what :meth:`backward` needs."""
+        if not has_own_backward(type(self)):
+            return self._forward_by_autograd(inputs, training)
+        self.recording = True
+        try:
+            return self.call_with(inputs, training)
+        finally:
+            self.recording = False
 
     def backward(self, grad_output):
-        """Return ``dL/dinputs`` and fill ``self.gradients``; here, by autograd.
+        """Return ``dL/dinputs`` and write each trainable weight's ``grad``; here, by autograd.
 
         Built-in layers override this with hand-written back-propagation.
         """
-        return self._autograd_backward(grad_output)
+        return self._backward_by_autograd(grad_output)
 
     def backpropagate(self, grad_output):
         """The backward pass matching :meth:`forward`: the layer's own ``backward`` if it
         has one for its ``call`` (see :func:`has_own_backward`), else autograd's."""
         if has_own_backward(type(self)):
             return self.backward(grad_output)
-        return self._autograd_backward(grad_output)
+        return self._backward_by_autograd(grad_output)
 
-    def _autograd_backward(self, grad_output):
+    def _forward_by_autograd(self, inputs, training):
+        trainable = self.trainable_weights
+
+        def traced(args):
+            x, values = args
+            with self.substituted(dict(zip(trainable, values))):
+                return self.call_with(x, training)
+
+        self._vjp, outputs = make_vjp(traced)((inputs, [v.value for v in trainable]))
+        return outputs
+
+    def _backward_by_autograd(self, grad_output):
         grad_inputs, grad_weights = self._vjp(grad_output)
-        if self.trainable:
-            for buffer, g in zip(self._gradients, grad_weights):
-                buffer[...] = g
+        for variable, g in zip(self.trainable_weights, grad_weights):
+            variable.grad[...] = g
         return grad_inputs
 
     @contextlib.contextmanager
-    def bound_weights(self, values):
-        """Temporarily replace the weight attributes by ``values`` (autograd tracing)."""
-        names = self._weight_attributes()
-        saved = [getattr(self, n) for n in names]
+    def substituted(self, values):
+        """Let the weight attributes hold ``values[variable]`` (a variable's raw value if it
+        is not in ``values``) for the duration: how autograd traces through ``call``."""
+        untracked = [v.path for v in self._variables
+                     if not any(v is t for t in self._tracked.values())]
+        if untracked:
+            raise ValueError(
+                f"Layer {self.name!r} keeps weight(s) {untracked} somewhere other than an "
+                "attribute; store the result of add_weight as `self.<name> = ...` so that "
+                "autograd can differentiate through it."
+            )
+        tracked = dict(self._tracked)
         try:
-            for n, v in zip(names, values):
-                setattr(self, n, v)
+            for attribute, variable in tracked.items():
+                object.__setattr__(self, attribute, values.get(variable, variable.value))
             yield
         finally:
-            for n, v in zip(names, saved):
-                setattr(self, n, v)
-
-    def _weight_attributes(self):
-        attributes = {id(v): k for k, v in vars(self).items() if isinstance(v, np.ndarray)}
-        names = []
-        for w, wname in zip(self._weights, self._weight_names):
-            if id(w) not in attributes:
-                raise ValueError(
-                    f"Layer {self.name!r} keeps weight {wname!r} somewhere other than an "
-                    "attribute; store the result of add_weight as `self.<name> = ...` so "
-                    "that autograd can differentiate through it."
-                )
-            names.append(attributes[id(w)])
-        return names
-
-    def can_move_weights(self):
-        """True if every weight is held by an attribute, so that it can be re-homed."""
-        try:
-            self._weight_attributes()
-        except ValueError:
-            return False
-        return True
-
-    def trainable_indices(self):
-        """Positions in :attr:`weights` of the trainable weights."""
-        return [i for i, t in enumerate(self._weight_trainable) if t] if self.trainable else []
-
-    def move_weight(self, index, storage, gradient_storage):
-        """Copy weight ``index`` into ``storage`` and use that array from now on.
-
-        The model calls this to gather all weights into one buffer (see
-        ``minikeras.models.flat_weights``); ``gradient_storage`` becomes its gradient array.
-        """
-        name = self._weight_attributes()[index]
-        storage[...] = self._weights[index]
-        self._weights[index] = storage
-        setattr(self, name, storage)
-        self._gradients[index] = gradient_storage
+            for attribute, variable in tracked.items():
+                object.__setattr__(self, attribute, variable)
 
     # ---------------------------------------------------------------- weights
     @property
@@ -251,20 +262,35 @@ class Layer(Configurable):
 
     @trainable.setter
     def trainable(self, value):
-        global _trainable_generation
-        if bool(value) != self._trainable:
-            self._trainable = bool(value)
-            _trainable_generation += 1
+        self._trainable = bool(value)
+        for variable in self._variables:
+            if variable.created_trainable:
+                variable.trainable = self._trainable
+
+    @property
+    def weights(self):
+        """All weight variables (trainable and not), in creation order."""
+        return list(self._variables)
+
+    @property
+    def trainable_weights(self):
+        """The variables an optimizer updates: none if the layer is frozen."""
+        return [v for v in self._variables if v.trainable]
+
+    @property
+    def non_trainable_weights(self):
+        """The variables an optimizer leaves alone."""
+        return [v for v in self._variables if not v.trainable]
 
     @property
     def gradients(self):
-        """One gradient array per weight, aligned with :attr:`weights`.
+        """The weights' gradient arrays, aligned with :attr:`weights`.
 
-        A hand-written ``backward`` writes into these arrays (``np.matmul(..., out=g)`` or
-        ``g[...] = ...``); the list itself cannot be replaced, because the model keeps the
-        arrays as views of one buffer that the optimizer reads.
+        A hand-written ``backward`` writes into them (``np.matmul(..., out=g)`` or
+        ``g[...] = ...``, or through ``self.<weight>.grad``); the list itself cannot be
+        replaced.
         """
-        return tuple(self._gradients)
+        return tuple(v.grad for v in self._variables)
 
     @gradients.setter
     def gradients(self, value):
@@ -273,59 +299,31 @@ class Layer(Configurable):
             "instead of replacing the list; the optimizer reads those arrays."
         )
 
-    @property
-    def weights(self):
-        """All weight arrays (trainable and not), in creation order."""
-        return list(self._weights)
-
-    @property
-    def trainable_weights(self):
-        """Weights the optimizer updates: none if the layer is frozen."""
-        if not self.trainable:
-            return []
-        return [w for w, t in zip(self._weights, self._weight_trainable) if t]
-
-    @property
-    def non_trainable_weights(self):
-        """Weights the optimizer leaves alone."""
-        return [w for w in self._weights if not any(w is t for t in self.trainable_weights)]
-
-    def trainable_items(self):
-        """``(weight, gradient, regularizer, name)`` for every trainable weight."""
-        if not self.trainable:
-            return []
-        return [
-            (w, g, r, f"{self.name}/{n}")
-            for w, g, r, n, t in zip(self._weights, self._gradients, self._regularizers,
-                                     self._weight_names, self._weight_trainable)
-            if t
-        ]
-
     def get_weights(self):
         """Copies of the weights as numpy arrays."""
-        return [w.copy() for w in self._weights]
+        return [v.numpy() for v in self._variables]
 
     def set_weights(self, weights):
-        """Copy ``weights`` into the layer's arrays, after checking count and shapes."""
+        """Copy ``weights`` into the layer's variables, after checking count and shapes."""
         weights = list(weights)
-        if len(weights) != len(self._weights):
+        if len(weights) != len(self._variables):
             raise ValueError(
-                f"Layer {self.name!r} expects {len(self._weights)} weight arrays "
-                f"({self._weight_names}), got {len(weights)}."
+                f"Layer {self.name!r} expects {len(self._variables)} weight arrays "
+                f"({[v.name for v in self._variables]}), got {len(weights)}."
             )
-        arrays = [np.asarray(v) for v in weights]
-        for current, new, wname in zip(self._weights, arrays, self._weight_names):
-            if current.shape != new.shape:
+        arrays = [np.asarray(w) for w in weights]
+        for variable, new in zip(self._variables, arrays):
+            if variable.shape != new.shape:
                 raise ValueError(
-                    f"Weight {self.name}/{wname} has shape {current.shape}, "
+                    f"Weight {variable.path} has shape {variable.shape}, "
                     f"got an array of shape {new.shape}."
                 )
-        for current, new in zip(self._weights, arrays):
-            current[...] = new
+        for variable, new in zip(self._variables, arrays):
+            variable.value[...] = new
 
     def count_params(self):
         """Number of scalars in all weights."""
-        return int(sum(w.size for w in self._weights))
+        return int(sum(v.size for v in self._variables))
 
     def get_config(self):
         config = {k: v for k, v in super().get_config().items() if k not in _BASE_ARGUMENTS}
@@ -341,15 +339,6 @@ class Layer(Configurable):
 # Constructor arguments every layer shares; get_config writes them from the declared values
 # (a built layer's ``input_shape`` attribute is its runtime shape, batch axis included).
 _BASE_ARGUMENTS = ("name", "trainable", "dtype", "input_shape", "input_dim")
-
-# Bumped whenever any layer's ``trainable`` changes, so that a model can notice cheaply.
-_trainable_generation = 0
-
-
-def trainable_generation():
-    """A counter that changes whenever some layer is frozen or unfrozen."""
-    return _trainable_generation
-
 
 _training_cache = {}
 
@@ -370,23 +359,18 @@ def has_own_backward(cls):
     A subclass of ``Dense`` that overrides only ``call`` inherits a ``backward`` written for
     another ``call``, so it is differentiated by autograd instead.
     """
-    backward, call = _defining_class(cls, "backward"), _defining_class(cls, "call")
-    return backward is not Layer and issubclass(backward, call)
+    return defined_below(cls, "backward", "call") and defining_class(cls, "backward") is not Layer
 
 
-@functools.lru_cache(maxsize=None)
-def can_fuse_output(cls):
-    """True if ``cls`` has the fused-output methods (``forward_logits``,
-    ``backward_from_logits``) written for its own ``call`` and ``backward``."""
-    if not (hasattr(cls, "forward_logits") and hasattr(cls, "backward_from_logits")):
-        return False
-    own = [_defining_class(cls, m) for m in ("forward_logits", "backward_from_logits")]
-    return has_own_backward(cls) and all(
-        issubclass(o, _defining_class(cls, m)) for o in own for m in ("call", "backward"))
-
-
-def _defining_class(cls, name):
+def defining_class(cls, name):
+    """The class in ``cls``'s hierarchy whose body defines ``name``."""
     return next(klass for klass in cls.__mro__ if name in vars(klass))
+
+
+def defined_below(cls, method, *others):
+    """True if ``method`` is defined at or below the classes defining each of ``others``."""
+    own = defining_class(cls, method)
+    return all(issubclass(own, defining_class(cls, other)) for other in others)
 
 
 _registry = Registry("layer", Layer)

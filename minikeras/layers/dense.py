@@ -3,11 +3,15 @@
 import numpy as np
 
 from .. import activations, initializers, ops, regularizers, validation
+from ..variables import value_of
+from .activation_head import ActivationHead
 from .base import Layer, register
+
+__all__ = ["Dense"]
 
 
 @register()
-class Dense(Layer):
+class Dense(ActivationHead, Layer):
     """Fully connected layer: ``z = x @ kernel + bias``, ``a = activation(z)``.
 
     Parameters
@@ -51,41 +55,36 @@ class Dense(Layer):
         return tuple(input_shape[:-1]) + (self.units,)
 
     def call(self, inputs, training=False):
-        z = self._linear(inputs)
+        z = self.logits(inputs)
         a = self.activation(z)
-        if training:
-            self._cache = (inputs, a)
+        if self.recording:
+            self._cache = (inputs, z, a)
         return a
 
-    def forward_logits(self, inputs):
-        """Training forward without the activation: ``z = inputs @ kernel + bias``.
-
-        The model uses it when the loss applies the output activation itself (fused).
-        """
-        z = self._linear(inputs)
-        self._cache = (inputs, None)
+    def logits(self, inputs):
+        z = inputs @ value_of(self.kernel)
+        if self.use_bias:
+            bias = value_of(self.bias)
+            z = z + bias if ops.is_traced(z) else np.add(z, bias, out=z)
         return z
 
-    def _linear(self, inputs):
-        z = inputs @ self.kernel
-        if self.use_bias:
-            z = z + self.bias if ops.is_traced(z) else np.add(z, self.bias, out=z)
-        self.logits = z  # kept for a fused loss, which works from the logits
+    def forward_logits(self, inputs):
+        z = self.logits(inputs)
+        self._cache = (inputs, z, None)
         return z
 
     def backward(self, grad_output):
-        inputs, a = self._cache
-        return self.backward_from_logits(self.activation.backward(self.logits, a, grad_output))
+        _, z, a = self._cache
+        return self.backward_from_logits(self.activation.backward(z, a, grad_output))
 
     def backward_from_logits(self, grad_z):
-        """Back-propagate ``dL/dz`` (the gradient before the activation)."""
         inputs = self._cache[0]
         x2 = inputs if inputs.ndim == 2 else inputs.reshape(-1, inputs.shape[-1])
         g2 = grad_z if grad_z.ndim == 2 else grad_z.reshape(-1, self.units)
-        if self.trainable:
-            np.matmul(x2.T, g2, out=self.gradients[0])
-            if self.use_bias:
-                ops.column_sums(g2, out=self.gradients[1])
-        if not self._input_gradient_needed:
+        if self.kernel.trainable:
+            np.matmul(x2.T, g2, out=self.kernel.grad)
+        if self.use_bias and self.bias.trainable:
+            ops.column_sums(g2, out=self.bias.grad)
+        if not self.input_gradient_needed:
             return None
-        return grad_z @ self.kernel.T
+        return grad_z @ self.kernel.value.T

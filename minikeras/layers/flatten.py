@@ -2,7 +2,10 @@
 
 import numpy as np
 
+from .. import ops
 from .base import Layer, register
+
+__all__ = ["Flatten"]
 
 
 @register()
@@ -13,8 +16,9 @@ class Flatten(Layer):
         return (input_shape[0], int(np.prod(input_shape[1:])))
 
     def call(self, inputs, training=False):
-        self._cache = inputs.shape
-        return inputs.reshape(inputs.shape[0], -1)
+        if self.recording:
+            self._cache = inputs.shape
+        return ops.reshape(inputs, (inputs.shape[0], -1))
 
     def backward(self, grad_output):
         return grad_output.reshape(self._cache)

@@ -1,4 +1,4 @@
-"""Models: ``Sequential``."""
+"""Models: ``Sequential`` and the trainer behind its ``fit``."""
 
 from .sequential import Sequential
 

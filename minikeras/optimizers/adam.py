@@ -5,6 +5,8 @@ import numpy as np
 from .. import validation
 from .base import Optimizer, register
 
+__all__ = ["Adam"]
+
 
 @register("adam")
 class Adam(Optimizer):
@@ -36,11 +38,8 @@ class Adam(Optimizer):
         self.epsilon = validation.check_float("epsilon", epsilon, low=0.0)
         self.amsgrad = bool(amsgrad)
 
-    def build_slots(self, variable):
-        slots = [np.zeros_like(variable), np.zeros_like(variable)]
-        if self.amsgrad:
-            slots.append(np.zeros_like(variable))
-        return slots
+    def slot_names(self):
+        return ("momentum", "velocity", "velocity_hat") if self.amsgrad else ("momentum", "velocity")
 
     def update_step(self, gradient, variable, learning_rate, slots, scratch):
         m, v = slots[0], slots[1]

@@ -1,16 +1,27 @@
-"""The ``Optimizer`` base class: the loop over variables, clipping, schedules, the counter.
+"""The ``Optimizer`` base class: state per variable, clipping, schedules, the step counter.
 
-A concrete optimizer writes only ``build_slots(variable)`` (its per-variable state) and
-``update_step(gradient, variable, learning_rate, slots, scratch)``, updating ``variable``
-in place; ``scratch`` holds two preallocated arrays shaped like the variable, so that a
-step allocates nothing.
+A concrete optimizer names its per-variable state in ``slot_names()`` and writes
+``update_step(gradient, value, learning_rate, slots, scratch)``, which updates ``value``
+in place from arrays: ``slots`` are its state arrays for that value, ``scratch`` two
+preallocated arrays of the same shape, so that a step allocates nothing.
+
+State is explicit: ``build(variables)`` creates each variable's slots (``Variable``
+objects named after it, such as ``"dense_kernel_momentum"``) in the order given;
+``optimizer.variables`` lists them as Keras does (all first slots, then all second
+slots, ...). An optimizer whose ``update_step`` treats every entry on its own
+(``elementwise = True``) keeps the variables it trains and their slots in flat buffers
+(see :mod:`minikeras.optimizers.packing`) and updates whole runs of them at once.
 """
 
 import numpy as np
 
 from .. import validation
 from ..registry import Configurable, Registry
+from ..variables import Variable
+from . import packing
 from .schedules import LearningRateSchedule
+
+__all__ = ["Optimizer", "get", "register", "serialize"]
 
 
 class Optimizer(Configurable):
@@ -28,8 +39,8 @@ class Optimizer(Configurable):
     name : str, optional
     """
 
-    #: True if ``update_step`` treats every entry independently, so that the model may hand
-    #: it all weights as one flat buffer (see ``minikeras.models.flat_weights``).
+    #: True if ``update_step`` treats every entry independently, so that runs of packed
+    #: variables may be updated by one call.
     elementwise = False
 
     def __init__(self, learning_rate=0.001, clipnorm=None, clipvalue=None,
@@ -50,9 +61,14 @@ class Optimizer(Configurable):
             )
         self.name = name or type(self).__name__.lower()
         self.iterations = 0
-        self._slots = {}  # id(owner array) -> (owner, state arrays, two scratch arrays)
-        self._views = {}  # id(variable) -> (variable, its views of the slots and scratch)
+        self._trained = []  # the variables this optimizer has state for, in build order
+        self._slots = []  # self._slots[i]: the slot variables of self._trained[i]
+        self._index = {}  # variable -> its position in self._trained
+        self._packed = None  # {variable: (group, position)}, derived (see packing)
+        self._groups = []  # the PackedGroups of self._packed
+        self._plan = (None, None)  # (variables of the last step, their segments), derived
 
+    # ---------------------------------------------------------------- learning rate
     @property
     def learning_rate(self):
         """A float, a ``LearningRateSchedule`` (called with the step) or a function of no
@@ -73,82 +89,123 @@ class Optimizer(Configurable):
             return float(self._learning_rate())
         return self._learning_rate
 
-    def build_slots(self, variable):
-        """Return the list of state arrays this optimizer keeps for ``variable``."""
-        return []
+    # ---------------------------------------------------------------- state
+    def slot_names(self):
+        """Names of the state this optimizer keeps per variable (none by default)."""
+        return ()
 
-    def update_step(self, gradient, variable, learning_rate, slots, scratch):
-        """Update ``variable`` in place from ``gradient``, using ``slots`` and the two
-        ``scratch`` arrays."""
-        raise NotImplementedError
+    def initial_slot_value(self, slot_name, variable):
+        """The starting value of one slot: zeros shaped like the variable."""
+        return np.zeros(variable.shape, dtype=variable.dtype)
 
+    def build(self, variables):
+        """Create the slots of every variable in ``variables`` not seen before, in order."""
+        variables = _check_variables(variables)
+        new = [v for v in dict.fromkeys(variables) if v not in self._index]
+        for variable in new:
+            self._index[variable] = len(self._trained)
+            self._trained.append(variable)
+            prefix = variable.path.replace("/", "_")
+            self._slots.append([
+                Variable(self.initial_slot_value(name, variable), name=f"{prefix}_{name}",
+                         trainable=False, dtype=variable.dtype,
+                         path=f"{self.name}/{prefix}_{name}")
+                for name in self.slot_names()])
+        if new:
+            self._packed = None
+
+    @property
+    def variables(self):
+        """The state variables: every variable's first slot, then every second slot, ...
+        (the order Keras lists them in)."""
+        kinds = len(self.slot_names())
+        return [slots[k] for k in range(kinds) for slots in self._slots]
+
+    def slots_for(self, variable):
+        """The state variables kept for ``variable`` (empty before it was built)."""
+        position = self._index.get(variable)
+        return [] if position is None else list(self._slots[position])
+
+    # ---------------------------------------------------------------- a step
     def apply_gradients(self, grads_and_vars):
-        """Apply one step: ``grads_and_vars`` is a sequence of ``(gradient, variable)``.
+        """Apply one step: ``grads_and_vars`` is a sequence of ``(gradient, Variable)``.
 
-        Variables are numpy arrays updated in place; the iteration counter then advances.
-        The state of a variable that is a contiguous view of a larger array (a weight in a
-        model's flat buffer) is kept for that whole array, so any view of the same entries,
-        this step or later, sees the same state.
+        Each variable's value is updated in place and its gradient array holds the
+        (clipped) gradient used; the iteration counter then advances. Variables seen for
+        the first time are built first.
+
+        Raises
+        ------
+        ValueError
+            If a variable is not a ``Variable`` or a gradient does not match its shape.
         """
         pairs = list(grads_and_vars)
-        gradients = self._clip([g for g, _ in pairs])
+        variables = tuple(_check_variables([v for _, v in pairs]))
+        segments = self._segments(variables)
+        for gradient, variable in pairs:
+            if gradient is not variable.grad:
+                if np.shape(gradient) != variable.shape:
+                    raise ValueError(
+                        f"The gradient for {variable.path} has shape {np.shape(gradient)}, "
+                        f"expected {variable.shape}."
+                    )
+                variable.grad[...] = gradient
+        self._clip(variables)
         learning_rate = self.current_learning_rate()
-        for gradient, (_, variable) in zip(gradients, pairs):
-            slots, scratch = self._state_for(variable)
-            self.update_step(gradient, variable, learning_rate, slots, scratch)
+        self.before_update(variables, learning_rate)
+        for segment in segments:
+            self.update_step(segment.grad, segment.value, learning_rate, segment.slots,
+                             segment.scratch)
         self.iterations += 1
 
-    def _state_for(self, variable):
-        """``(slots, scratch)`` for ``variable``: views into its owner's state if it has one."""
-        cached = self._views.get(id(variable))
-        if cached is not None and cached[0] is variable:
-            return cached[1], cached[2]
-        slots, scratch = self._owner_state(variable)
-        self._views[id(variable)] = (variable, slots, scratch)
-        return slots, scratch
+    def before_update(self, variables, learning_rate):
+        """Per-variable work before the (possibly packed) update; nothing by default."""
 
-    def _owner_state(self, variable):
-        owner = variable.base if _is_contiguous_view(variable) else variable
-        entry = self._slots.get(id(owner))
-        if entry is None or entry[0] is not owner:
-            scratch = np.empty((2,) + owner.shape, dtype=owner.dtype)
-            entry = (owner, self.build_slots(owner), scratch)
-            self._slots[id(owner)] = entry
-        if owner is variable:
-            return entry[1], entry[2]
-        start = (variable.__array_interface__["data"][0]
-                 - owner.__array_interface__["data"][0]) // owner.itemsize
-        stop = start + variable.size
+    def update_step(self, gradient, value, learning_rate, slots, scratch):
+        """Update the array ``value`` in place from ``gradient``, using this optimizer's
+        ``slots`` for it and the two ``scratch`` arrays."""
+        raise NotImplementedError
 
-        def view(a):
-            return a.reshape(-1)[start:stop].reshape(variable.shape)
-
-        return [view(slot) for slot in entry[1]], [view(part) for part in entry[2]]
-
-    def _clip(self, gradients):
-        if self.clipvalue is not None:
-            gradients = [np.clip(g, -self.clipvalue, self.clipvalue) for g in gradients]
-        if self.clipnorm is not None:
-            gradients = [g * (self.clipnorm / max(float(np.linalg.norm(g)), self.clipnorm))
-                         for g in gradients]
-        if self.global_clipnorm is not None:
-            norm = float(np.sqrt(sum(float(np.sum(g * g)) for g in gradients)))
-            scale = self.global_clipnorm / max(norm, self.global_clipnorm)
-            gradients = [g * scale for g in gradients]
-        return gradients
-
-    def discard_state(self, variables):
-        """Forget the state kept for ``variables`` (their arrays are no longer trained)."""
+    def _segments(self, variables):
+        """The stretches of packed storage one step updates, derived from ``variables``."""
+        last, segments = self._plan
+        if _same(last, variables) and self._packing_intact():
+            return segments
+        if any(v not in self._index for v in variables):
+            self.build(variables)
+        if not self._packing_intact():
+            self._packed = packing.pack(self._trained, self._slots)
+            self._groups = list({id(g): g for g, _ in self._packed.values()}.values())
+        positions = {}
         for variable in variables:
-            self._slots.pop(id(variable), None)
-        self._views.clear()
+            group, position = self._packed[variable]
+            positions.setdefault(id(group), (group, []))[1].append(position)
+        segments = [segment for group, group_positions in positions.values()
+                    for segment in group.segments(sorted(group_positions), self.elementwise)]
+        self._plan = (variables, segments)
+        return segments
 
-    def variables_state(self, variable):
-        """The state arrays kept for ``variable`` (empty before its first update)."""
-        owner = variable.base if _is_contiguous_view(variable) else variable
-        if id(owner) not in self._slots:
-            return []
-        return self._owner_state(variable)[0]
+    def _packing_intact(self):
+        if self._packed is None:
+            return False
+        for group in self._groups:
+            if not group.intact():
+                return False
+        return True
+
+    def _clip(self, variables):
+        """Clip the variables' gradient arrays in place."""
+        if self.clipvalue is not None:
+            for v in variables:
+                np.clip(v.grad, -self.clipvalue, self.clipvalue, out=v.grad)
+        if self.clipnorm is not None:
+            for v in variables:
+                v.grad *= self.clipnorm / max(float(np.linalg.norm(v.grad)), self.clipnorm)
+        if self.global_clipnorm is not None:
+            norm = float(np.sqrt(sum(float(np.vdot(v.grad, v.grad)) for v in variables)))
+            scale = self.global_clipnorm / max(norm, self.global_clipnorm)
+            for v in variables:
+                v.grad *= scale
 
     def get_config(self):
         config = super().get_config()
@@ -165,11 +222,20 @@ class Optimizer(Configurable):
         return f"{type(self).__name__}(learning_rate={self.learning_rate!r})"
 
 
-def _is_contiguous_view(variable):
-    """True if ``variable`` is a C-contiguous view of a C-contiguous array of its dtype."""
-    base = variable.base
-    return (isinstance(base, np.ndarray) and base.dtype == variable.dtype
-            and base.flags.c_contiguous and variable.flags.c_contiguous)
+def _same(a, b):
+    """True if the sequences hold the same objects (``==`` on variables is elementwise)."""
+    return a is not None and len(a) == len(b) and all(x is y for x, y in zip(a, b))
+
+
+def _check_variables(variables):
+    variables = list(variables)
+    for variable in variables:
+        if not isinstance(variable, Variable):
+            raise ValueError(
+                "Optimizers update minikeras Variables (a layer's weights, or "
+                f"minikeras.Variable(array)); got {validation.describe(variable)}."
+            )
+    return variables
 
 
 _registry = Registry("optimizer", Optimizer)

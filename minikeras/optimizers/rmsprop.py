@@ -5,6 +5,8 @@ import numpy as np
 from .. import validation
 from .base import Optimizer, register
 
+__all__ = ["RMSprop"]
+
 
 @register("rmsprop")
 class RMSprop(Optimizer):
@@ -38,9 +40,9 @@ class RMSprop(Optimizer):
         self.epsilon = validation.check_float("epsilon", epsilon, low=0.0)
         self.centered = bool(centered)
 
-    def build_slots(self, variable):
-        count = 1 + bool(self.momentum) + self.centered
-        return [np.zeros_like(variable) for _ in range(count)]
+    def slot_names(self):
+        return (("velocity",) + (("momentum",) if self.momentum else ())
+                + (("average_gradient",) if self.centered else ()))
 
     def update_step(self, gradient, variable, learning_rate, slots, scratch):
         denominator, increment = scratch

@@ -5,6 +5,8 @@ import numpy as np
 from .. import validation
 from .base import Optimizer, register
 
+__all__ = ["SGD"]
+
 
 @register("sgd", "gd")
 class SGD(Optimizer):
@@ -33,8 +35,8 @@ class SGD(Optimizer):
         self.momentum = validation.check_float("momentum", momentum, low=0.0, high=1.0)
         self.nesterov = bool(nesterov)
 
-    def build_slots(self, variable):
-        return [np.zeros_like(variable)] if self.momentum else []
+    def slot_names(self):
+        return ("momentum",) if self.momentum else ()
 
     def update_step(self, gradient, variable, learning_rate, slots, scratch):
         step = np.multiply(gradient, learning_rate, out=scratch[0])

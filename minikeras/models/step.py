@@ -1,0 +1,152 @@
+"""``StepPlan``: what one batch costs, resolved once per compile and trainable state.
+
+A plan fixes, for one model: the loss head (fused with the output activation or not), the
+trainable and regularized variables, the layers that must back-propagate, and how
+gradients are computed ("backprop": each layer's ``backward``; "autograd": autograd
+differentiates the whole loss). The model derives a new plan when its structure, its
+compile settings or any weight's ``trainable`` flag changes (its :attr:`signature`).
+"""
+
+import contextlib
+
+import autograd
+
+from ..layers.activation_head import ActivationHead
+from ..layers.base import defined_below, has_own_backward
+
+__all__ = ["StepPlan", "can_fuse_output", "trainable_signature"]
+
+
+def can_fuse_output(layer):
+    """True if ``layer`` offers the :class:`ActivationHead` methods, written for its own
+    ``call`` and ``backward`` (a subclass changing ``call`` alone does not qualify)."""
+    cls = type(layer)
+    return (isinstance(layer, ActivationHead) and has_own_backward(cls)
+            and all(defined_below(cls, method, "call", "backward")
+                    for method in ("logits", "forward_logits", "backward_from_logits")))
+
+
+def trainable_signature(weights):
+    """The ``trainable`` flags of ``weights``: a plan stays valid while they are unchanged."""
+    return tuple([w.trainable for w in weights])
+
+
+class StepPlan:
+    """The resolved training and evaluation step of a model.
+
+    Parameters
+    ----------
+    layers : list of Layer
+        The model's layers, built.
+    loss : Loss
+    optimizer : Optimizer
+    mode : {"backprop", "autograd"}
+    """
+
+    def __init__(self, layers, loss, optimizer, mode):
+        self.layers = list(layers)
+        self.loss = loss
+        self.optimizer = optimizer
+        self.mode = mode
+        self.weights = [w for layer in self.layers for w in layer.weights]
+        self.signature = trainable_signature(self.weights)
+        self.trainable = [w for w in self.weights if w.trainable]
+        self.regularized = [w for w in self.trainable if w.regularizer is not None]
+        last = self.layers[-1]
+        self.fused_loss = loss.fused_with(last.activation) if can_fuse_output(last) else None
+        # Layers before the first one with trainable weights need no backward pass, and that
+        # one needs no gradient for its inputs.
+        self.first_trained = next((i for i, layer in enumerate(self.layers)
+                                   if layer.trainable_weights), len(self.layers))
+        for i, layer in enumerate(self.layers):
+            layer.input_gradient_needed = i > self.first_trained
+
+    # ---------------------------------------------------------------- training
+    def train_step(self, x, y, sample_weight):
+        """Gradients for the batch, then one optimizer step; returns ``(loss, outputs)``."""
+        loss, outputs = self.gradients(x, y, sample_weight, self.mode)
+        if self.trainable:
+            self.optimizer.apply_gradients([(w.grad, w) for w in self.trainable])
+        return loss, outputs
+
+    def gradients(self, x, y, sample_weight, mode):
+        """Fill every trainable weight's ``grad``; returns ``(loss, outputs)``."""
+        if mode == "autograd":
+            return self._gradients_by_autograd(x, y, sample_weight)
+        return self._gradients_by_backprop(x, y, sample_weight)
+
+    def _gradients_by_backprop(self, x, y, sample_weight):
+        layers, first = self.layers, self.first_trained
+        if first == len(layers):  # nothing trains: the loss alone
+            outputs, loss = self.outputs_and_loss(x, y, sample_weight, training=True)
+            return float(loss), outputs
+        for layer in layers[:first]:
+            x = layer.call_with(x, True)
+        stop = first - 1 if first else None  # walk back down to the first trained layer
+        if self.fused_loss is not None:
+            for layer in layers[first:-1]:
+                x = layer.forward(x, True)
+            last = layers[-1]
+            loss, grad, outputs = self.fused_loss.value_and_gradient_from_logits(
+                y, last.forward_logits(x), sample_weight)
+            grad = last.backward_from_logits(grad)
+            remaining = layers[-2:stop:-1]
+        else:
+            for layer in layers[first:]:
+                x = layer.forward(x, True)
+            outputs = x
+            loss, grad = self.loss.value_and_gradient(y, outputs, sample_weight)
+            remaining = layers[:stop:-1]
+        loss = float(loss)
+        for layer in remaining:
+            grad = layer.backpropagate(grad)
+        for w in self.regularized:
+            loss += float(w.regularizer(w.value))
+            w.grad += w.regularizer.gradient(w.value)
+        return loss, outputs
+
+    def _gradients_by_autograd(self, x, y, sample_weight):
+        seen = {}
+
+        def objective(values):
+            with self.substituted(dict(zip(self.trainable, values))):
+                outputs, loss = self.outputs_and_loss(x, y, sample_weight, training=True)
+                seen["outputs"] = outputs
+                return loss + sum(w.regularizer(v) for w, v in zip(self.trainable, values)
+                                  if w.regularizer is not None)
+
+        if not self.trainable:
+            outputs, loss = self.outputs_and_loss(x, y, sample_weight, training=True)
+            return float(loss), outputs
+        loss, grads = autograd.value_and_grad(objective)([w.value for w in self.trainable])
+        for w, g in zip(self.trainable, grads):
+            w.grad[...] = g
+        outputs = seen["outputs"]
+        return float(loss), getattr(outputs, "_value", outputs)
+
+    @contextlib.contextmanager
+    def substituted(self, values):
+        """Every layer's weight attributes hold ``values[weight]`` (or the raw value)."""
+        with contextlib.ExitStack() as stack:
+            for layer in self.layers:
+                stack.enter_context(layer.substituted(values))
+            yield
+
+    # ---------------------------------------------------------------- evaluation
+    def outputs_and_loss(self, x, y, sample_weight, training=False):
+        """``(outputs, loss)`` on a batch through each layer's ``call``, without side effects;
+        a fused loss is computed from the logits, exactly."""
+        layers = self.layers
+        if self.fused_loss is None:
+            for layer in layers:
+                x = layer.call_with(x, training)
+            return x, self.loss(y, x, sample_weight)
+        for layer in layers[:-1]:
+            x = layer.call_with(x, training)
+        last = layers[-1]
+        z = last.logits(x)
+        return last.activation(z), self.fused_loss(y, z, sample_weight)
+
+    def regularization_penalty(self):
+        """The regularizers' penalty on the trainable weights (added to reported losses)."""
+        return sum(float(w.regularizer(w.value)) for w in self.regularized)

@@ -1,0 +1,358 @@
+"""``Trainer``: compile, fit, evaluate and predict, for any model made of a list of layers.
+
+``fit`` reads top to bottom: check everything, split off validation data, then per epoch
+shuffle, run :meth:`Trainer.train_step` on each batch (forward, loss, backward, optimizer
+step) and call the callbacks. What a step does is resolved once in a
+:class:`~minikeras.models.step.StepPlan` and derived again only when a weight is frozen or
+unfrozen, the layers change, or the model is compiled anew.
+"""
+
+import numpy as np
+
+from .. import callbacks as callbacks_module
+from .. import losses, metrics as metrics_module, optimizers, utils, validation
+from ..variables import no_state_updates
+from . import data as data_module
+from .step import StepPlan, trainable_signature
+
+__all__ = ["Trainer"]
+
+_VERBOSE_CHOICES = (0, 1, 2, "auto")
+_GRADIENT_MODES = ("backprop", "autograd")
+
+
+class Trainer:
+    """Mixin giving a model Keras' training methods; the model provides ``layers``,
+    ``built``, ``input_shape``, ``output_shape``, ``ensure_built(x_shape)`` and
+    ``expected_output_shape(x_shape, argument)``."""
+
+    def _init_training(self):
+        self.optimizer = None
+        self.loss = None
+        self.compiled = False
+        self.stop_training = False
+        self.history = None
+        self.gradient_mode = "backprop"
+        self._metric_identifiers = []
+        self._metrics = None  # resolved once the output width is known
+        self._loss_tracker = metrics_module.Mean(name="loss")
+        self._plan = None  # derived: see _step_plan
+
+    # ---------------------------------------------------------------- compile
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, gradients="backprop"):
+        """Configure training.
+
+        Parameters
+        ----------
+        optimizer : str or Optimizer
+            "gd", "sgd", "adam", ... or an instance.
+        loss : str, Loss or function
+        metrics : list of str, Metric or function, optional
+            "accuracy" picks the binary, categorical or sparse variant from the loss.
+        gradients : {"backprop", "autograd"}
+            "backprop" uses each layer's ``backward`` (fast); "autograd" differentiates the
+            whole model's loss with autograd (the notebook's way; slow, for teaching).
+        """
+        validation.check_choice("gradients", gradients, _GRADIENT_MODES)
+        if optimizer is None or loss is None:
+            missing = "optimizer" if optimizer is None else "loss"
+            raise ValueError(f"Argument `{missing}` of compile is required, got None.")
+        if metrics is not None and not isinstance(metrics, (list, tuple)):
+            raise ValueError(
+                f"Argument `metrics` must be a list, got {validation.describe(metrics)}."
+            )
+        optimizer = optimizers.get(optimizer)
+        loss = losses.get(loss)
+        names = ["loss"]
+        for identifier in metrics or []:
+            if identifier is None:
+                raise ValueError("Argument `metrics` holds None; expected metric names or objects.")
+            if not _is_accuracy(identifier):
+                metrics_module.get(identifier)  # unknown names fail here, before any change
+            names.append(_metric_name(identifier))
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(
+                f"Argument `metrics` gives the name(s) {repeated} more than once (or 'loss', "
+                "which the loss itself reports); history keys must be unique."
+            )
+        self.optimizer = optimizer
+        self.loss = loss
+        self.gradient_mode = gradients
+        self._metric_identifiers = list(metrics or [])
+        self._metrics = None
+        self._plan = None
+        self.compiled = True
+
+    @property
+    def metrics(self):
+        """The compiled metric objects (resolved once the model is built)."""
+        return list(self._resolved_metrics()) if self.built and self.compiled else []
+
+    @property
+    def metrics_names(self):
+        """``["loss", metric names...]``, the order :meth:`evaluate` returns them in."""
+        return ["loss"] + [m.name for m in self.metrics]
+
+    def _resolved_metrics(self):
+        if self._metrics is None:
+            width = self.output_shape[-1]
+            self._metrics = [self._resolve_metric(m, width) for m in self._metric_identifiers]
+        return self._metrics
+
+    def _resolve_metric(self, identifier, width):
+        if _is_accuracy(identifier):
+            return metrics_module.accuracy_for_loss(self.loss, width)(name=identifier)
+        metric = metrics_module.get(identifier)
+        if isinstance(identifier, str):
+            metric.name = identifier
+        return metric
+
+    def _step_plan(self):
+        """The current :class:`StepPlan`, derived again if a trainable flag changed."""
+        plan = self._plan
+        if plan is None or plan.signature != trainable_signature(plan.weights):
+            plan = self._plan = StepPlan(self.layers, self.loss, self.optimizer,
+                                         self.gradient_mode)
+        return plan
+
+    # ---------------------------------------------------------------- steps
+    def train_step(self, x, y, sample_weight=None):
+        """One optimizer step on a prepared batch (arrays of the model's dtype, built
+        model); returns ``(loss, outputs)``."""
+        return self._step_plan().train_step(x, y, sample_weight)
+
+    def loss_and_gradients(self, x, y, sample_weight=None, method="backprop"):
+        """Loss and ``{weight path: gradient}`` on one batch, changing nothing.
+
+        The batch runs in training mode (dropout active), but no weight, optimizer state
+        or moving statistic changes. ``method`` is "backprop" or "autograd"; used by
+        :func:`minikeras.utils.check_gradients`.
+        """
+        self._require_compiled("loss_and_gradients")
+        validation.check_choice("method", method, _GRADIENT_MODES)
+        x, y, sample_weight = self._ready(*data_module.prepare_data(self, x, y, sample_weight))
+        plan = self._step_plan()
+        with no_state_updates():
+            loss, _ = plan.gradients(x, y, sample_weight, method)
+        self._clear_caches()
+        return loss, {w.path: w.grad.copy() for w in plan.trainable}
+
+    # ---------------------------------------------------------------- fit
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0):
+        """Train the model for ``epochs`` passes over ``(x, y)``.
+
+        Parameters
+        ----------
+        x, y : array-like
+            Inputs ``(n, features)`` and targets in the form the loss expects.
+        batch_size : int, default 32
+            Pass ``len(x)`` for full-batch gradient descent.
+        epochs : int
+        verbose : {"auto", 0, 1, 2}
+            0 silent, 1 a progress bar per epoch, 2 one line per epoch; "auto" is 1.
+        callbacks : list of Callback, optional
+        validation_split : float in [0, 1)
+            Fraction of the data, taken from the end before shuffling, held out.
+        validation_data : tuple ``(x_val, y_val)`` or ``(x_val, y_val, sample_weight_val)``
+        shuffle : bool
+            Reshuffle the training data before each epoch.
+        class_weight : dict, optional
+            ``{class index: weight}`` multiplying each sample's loss.
+        sample_weight : array-like of shape (n,), optional
+        initial_epoch : int
+
+        Returns
+        -------
+        History
+            ``history.history`` maps "loss", each metric and their "val_" forms to lists.
+
+        Raises
+        ------
+        RuntimeError
+            If the model was not compiled.
+        ValueError
+            If an argument or the data is malformed, raised before any training; an unbuilt
+            model stays unbuilt unless a custom layer must be built to know its output shape.
+        """
+        self._require_compiled("fit")
+        batch_size = data_module.check_batch_size(batch_size)
+        epochs = validation.check_int("epochs", epochs, minimum=0)
+        initial_epoch = validation.check_int("initial_epoch", initial_epoch, minimum=0)
+        verbose = validation.check_choice("verbose", verbose, _VERBOSE_CHOICES)
+        validation_split = validation.check_float("validation_split", validation_split,
+                                                  low=0.0, high=1.0, high_open=True)
+        validation.check_bool("shuffle", shuffle)
+        callbacks = validation.check_instances("callbacks", callbacks, callbacks_module.Callback)
+        data = data_module.prepare_data(self, x, y, sample_weight)
+        if class_weight is not None:
+            data = data_module.apply_class_weight(data, class_weight)
+        if validation_data is not None:
+            val = data_module.prepare_validation_data(self, validation_data)
+        else:
+            data, val = data_module.split_off_validation(data, validation_split)
+        data = self._ready(*data)
+
+        n = len(data[0])
+        history = callbacks_module.History()
+        all_callbacks = [history] + callbacks
+        if verbose != 0:
+            all_callbacks.append(callbacks_module.ProgbarLogger(1 if verbose == "auto" else verbose))
+        callback_list = callbacks_module.CallbackList(
+            all_callbacks, self,
+            {"epochs": epochs, "steps": -(-n // batch_size), "verbose": verbose})
+
+        self.stop_training = False
+        self.history = history
+        callback_list.call("on_train_begin")
+        logs = None
+        try:
+            for epoch in range(initial_epoch, epochs):
+                callback_list.call("on_epoch_begin", epoch)
+                order = utils.rng().permutation(n) if shuffle else None
+                logs = self._train_epoch(data, batch_size, order, callback_list)
+                if val is not None:
+                    val_logs = self._evaluate_arrays(*val, batch_size, callback_list)
+                    logs.update({"val_" + k: v for k, v in val_logs.items()})
+                callback_list.call("on_epoch_end", epoch, logs)
+                if self.stop_training:
+                    break
+        finally:
+            self._clear_caches()
+        callback_list.call("on_train_end", logs)
+        return history
+
+    def _train_epoch(self, data, batch_size, order, callback_list):
+        """One pass over ``data = (x, y, sample_weight)``; returns the epoch's logs."""
+        want_batch_logs = callback_list.wants("on_train_batch_end")
+        trackers = self._reset_trackers()
+        for step, (xb, yb, wb) in enumerate(utils.batches(data, batch_size, order)):
+            callback_list.batch("on_train_batch_begin", step)
+            loss, outputs = self.train_step(xb, yb, wb)
+            self._loss_tracker.update_state(loss, len(xb))
+            for m in trackers:
+                m.update_state(yb, outputs, wb)
+            if want_batch_logs:
+                callback_list.batch("on_train_batch_end", step, self._logs())
+            if self.stop_training:
+                break
+        return self._logs()
+
+    def _reset_trackers(self):
+        """Reset the loss tracker and the metrics; returns the metrics."""
+        self._loss_tracker.reset_state()
+        metrics = self._resolved_metrics()
+        for m in metrics:
+            m.reset_state()
+        return metrics
+
+    def _logs(self, extra_loss=0.0):
+        logs = {"loss": self._loss_tracker.result() + extra_loss}
+        for m in self._resolved_metrics():
+            logs[m.name] = float(m.result())
+        return logs
+
+    def _clear_caches(self):
+        """Let go of the last batch each layer kept for back-propagation."""
+        for layer in self.layers:
+            layer.clear_cache()
+
+    # ---------------------------------------------------------------- evaluate / predict
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
+                 return_dict=False):
+        """Loss (and metrics) on ``(x, y)``, computed batch by batch.
+
+        Returns
+        -------
+        float, list or dict
+            The loss alone when no metric was compiled, else ``[loss, metric, ...]``;
+            a ``{name: value}`` dict with ``return_dict=True``.
+        """
+        self._require_compiled("evaluate")
+        batch_size = data_module.check_batch_size(batch_size)
+        validation.check_choice("verbose", verbose, _VERBOSE_CHOICES)
+        data = self._ready(*data_module.prepare_data(self, x, y, sample_weight))
+        logs = self._evaluate_arrays(*data, batch_size)
+        if verbose != 0:
+            print(callbacks_module.format_logs(logs))
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    def _evaluate_arrays(self, x, y, sample_weight, batch_size, callback_list=None):
+        """Loss and metrics over ``(x, y)`` in batches; calls the ``on_test_*`` hooks if
+        ``callback_list`` is given (as ``fit`` does for its validation data)."""
+        callback_list = callback_list or callbacks_module.CallbackList([], self, {})
+        callback_list.call("on_test_begin")
+        plan = self._step_plan()
+        trackers = self._reset_trackers()
+        for step, (xb, yb, wb) in enumerate(utils.batches((x, y, sample_weight), batch_size)):
+            callback_list.batch("on_test_batch_begin", step)
+            outputs, loss = plan.outputs_and_loss(xb, yb, wb)
+            self._loss_tracker.update_state(float(loss), len(yb))
+            for m in trackers:
+                m.update_state(yb, outputs, wb)
+            callback_list.batch("on_test_batch_end", step)
+        logs = self._logs(extra_loss=plan.regularization_penalty())
+        callback_list.call("on_test_end", logs)
+        return logs
+
+    def predict(self, x, batch_size=None, verbose="auto"):
+        """Model outputs for ``x``, computed in batches of ``batch_size`` (default 32)."""
+        batch_size = data_module.check_batch_size(batch_size)
+        validation.check_choice("verbose", verbose, _VERBOSE_CHOICES)
+        x = data_module.prepare_x(self, x)
+        self.ensure_built(x.shape)
+        outputs = None
+        for batch in utils.batch_slices(len(x), batch_size):
+            out = self._call_layers(x[batch], training=False)
+            if outputs is None:
+                outputs = np.empty((len(x),) + out.shape[1:], dtype=out.dtype)
+            outputs[batch] = out
+        return outputs
+
+    def __call__(self, inputs, training=False):
+        """Forward pass on a batch (builds on first use)."""
+        x = data_module.prepare_x(self, inputs, "inputs")
+        self.ensure_built(x.shape)
+        return self._call_layers(x, training)
+
+    def _call_layers(self, x, training):
+        for layer in self.layers:
+            x = layer.call_with(x, training)
+        return x
+
+    # ---------------------------------------------------------------- helpers
+    def _ready(self, x, y, sample_weight):
+        """After every check has passed: build the model if needed."""
+        self.ensure_built(x.shape)
+        return x, y, sample_weight
+
+    def _require_compiled(self, method):
+        if not self.compiled:
+            raise RuntimeError(
+                f"You must call compile() before {method}(): the model has no loss or optimizer."
+            )
+
+
+def _is_accuracy(identifier):
+    return isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc")
+
+
+def _metric_name(identifier):
+    """The history key a metric identifier will have (its name as passed, like Keras)."""
+    if isinstance(identifier, str):
+        return identifier
+    if isinstance(identifier, metrics_module.Metric):
+        return identifier.name
+    if isinstance(identifier, dict):
+        return metrics_module.get(identifier).name
+    if callable(identifier):
+        return getattr(identifier, "__name__", type(identifier).__name__)
+    raise ValueError(
+        f"Argument `metrics` holds {validation.describe(identifier)}; expected metric names, "
+        "Metric objects, config dicts or functions."
+    )

@@ -100,6 +100,27 @@ def batches(arrays, batch_size, order=None, chunk_bytes=4 << 20):
             yield tuple(None if g is None else g[rows] for g in gathered)
 
 
+class RandomState:
+    """A snapshot of every random generator ``layers`` draw from: minikeras' own, numpy's
+    global one and any generator a layer keeps (a seeded ``Dropout``'s).
+
+    :meth:`restore` rewinds them all, so that repeated evaluations (a gradient check's)
+    drop the same units each time.
+    """
+
+    def __init__(self, layers):
+        self.generators = [rng()] + [value for layer in layers for value in vars(layer).values()
+                                     if isinstance(value, np.random.Generator)]
+        self.states = [g.bit_generator.state for g in self.generators]
+        self.global_state = np.random.get_state()
+
+    def restore(self):
+        """Put every generator back where it was when the snapshot was taken."""
+        np.random.set_state(self.global_state)
+        for generator, state in zip(self.generators, self.states):
+            generator.bit_generator.state = state
+
+
 def relative_error(a, b):
     """Largest elementwise ``|a - b| / (|a| + |b|)``, with a floor scaled to the arrays.
 
@@ -147,15 +168,7 @@ def check_gradients(model, x, y, sample_weight=None, numerical=True, step=1e-6,
         ``{weight name: {"autograd": error, "numerical": error}}``: the largest relative
         error (see :func:`relative_error`) of the back-propagated gradient against each.
     """
-    generators = [rng()] + [value for layer in model.layers for value in vars(layer).values()
-                            if isinstance(value, np.random.Generator)]
-    states = [g.bit_generator.state for g in generators]
-    global_state = np.random.get_state()
-
-    def restore():
-        np.random.set_state(global_state)
-        for generator, state in zip(generators, states):
-            generator.bit_generator.state = state
+    restore = RandomState(model.layers).restore
 
     def loss_and_gradients(method="backprop"):
         restore()

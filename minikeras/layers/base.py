@@ -235,23 +235,23 @@ class Layer(Configurable):
 
     @contextlib.contextmanager
     def substituted(self, values):
-        """Let the weight attributes hold ``values[variable]`` (a variable's raw value if it
-        is not in ``values``) for the duration: how autograd traces through ``call``."""
-        untracked = [v.path for v in self._variables
-                     if not any(v is t for t in self._tracked.values())]
+        """Let the attributes holding the variables in ``values`` hold ``values[variable]``
+        for the duration (the others keep their variables): how autograd traces ``call``."""
+        untracked = [v.path for v in self._variables if v in values
+                     and not any(v is t for t in self._tracked.values())]
         if untracked:
             raise ValueError(
                 f"Layer {self.name!r} keeps weight(s) {untracked} somewhere other than an "
                 "attribute; store the result of add_weight as `self.<name> = ...` so that "
                 "autograd can differentiate through it."
             )
-        tracked = dict(self._tracked)
+        replaced = {a: v for a, v in self._tracked.items() if v in values}
         try:
-            for attribute, variable in tracked.items():
-                object.__setattr__(self, attribute, values.get(variable, variable.value))
+            for attribute, variable in replaced.items():
+                object.__setattr__(self, attribute, values[variable])
             yield
         finally:
-            for attribute, variable in tracked.items():
+            for attribute, variable in replaced.items():
                 object.__setattr__(self, attribute, variable)
 
     # ---------------------------------------------------------------- weights

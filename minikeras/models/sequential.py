@@ -88,7 +88,9 @@ class Sequential(Trainer):
             where = "this model" if owner is None or owner is self else f"model {owner.name!r}"
             raise ValueError(
                 f"Argument `layer` ({layer.name!r}) is already in {where}; a layer can be "
-                "used once, in one model (shared layers are not supported)."
+                "used once, in one model (shared layers are not supported; a copy of a "
+                "model's layer belongs to the copy of that model). pop() it from its model "
+                "first, or make a new one with from_config(get_config()) and set_weights."
             )
         if any(other.name == layer.name for other in self._layers):
             raise ValueError(

@@ -55,11 +55,10 @@ class StepPlan:
         last = self.layers[-1]
         self.fused_loss = loss.fused_with(last.activation) if can_fuse_output(last) else None
         # Layers before the first one with trainable weights need no backward pass, and that
-        # one needs no gradient for its inputs.
+        # one needs no gradient for its inputs (set on the layers at the first training step).
         self.first_trained = next((i for i, layer in enumerate(self.layers)
                                    if layer.trainable_weights), len(self.layers))
-        for i, layer in enumerate(self.layers):
-            layer.input_gradient_needed = i > self.first_trained
+        self._layers_told = False
 
     # ---------------------------------------------------------------- training
     def train_step(self, x, y, sample_weight):
@@ -77,6 +76,10 @@ class StepPlan:
 
     def _gradients_by_backprop(self, x, y, sample_weight):
         layers, first = self.layers, self.first_trained
+        if not self._layers_told:
+            for i, layer in enumerate(layers):
+                layer.input_gradient_needed = i > first
+            self._layers_told = True
         if first == len(layers):  # nothing trains: the loss alone
             outputs, loss = self.outputs_and_loss(x, y, sample_weight, training=True)
             return float(loss), outputs

@@ -1,0 +1,392 @@
+"""Explicit state: variables, optimizer slots, copies, pickles, freezing, moving statistics."""
+
+import copy
+import pickle
+
+import numpy as np
+import pytest
+
+import minikeras as mk
+from minikeras import Variable, layers, ops, optimizers
+from minikeras.testing import run_layer_test
+from minikeras.variables import no_state_updates
+
+
+def _digits():
+    from sklearn.datasets import load_digits
+    from sklearn.preprocessing import StandardScaler
+
+    x, y = load_digits(return_X_y=True)
+    return StandardScaler().fit_transform(x[:600]).astype(np.float32), y[:600]
+
+
+def _model(optimizer="adam", batch_norm=True):
+    mk.utils.set_random_seed(3)
+    hidden = [layers.Dense(32, activation="relu")]
+    if batch_norm:
+        hidden.append(layers.BatchNormalization())
+    model = mk.Sequential([mk.Input((64,)), *hidden, layers.Dropout(0.2),
+                           layers.Dense(10, activation="softmax")])
+    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    return model
+
+
+def _continue(model, x, y, epochs=2):
+    mk.utils.set_random_seed(11)  # the same shuffles and dropout masks for every model
+    history = model.fit(x, y, batch_size=64, epochs=epochs, verbose=0)
+    return history.history["loss"], model.get_weights(), model.optimizer.iterations
+
+
+def _assert_same_run(a, b):
+    assert a[0] == b[0] and a[2] == b[2]
+    assert len(a[1]) == len(b[1])
+    for u, v in zip(a[1], b[1]):
+        np.testing.assert_array_equal(u, v)
+
+
+# ---------------------------------------------------------------- copies and pickles
+
+@pytest.mark.parametrize("optimizer", ["adam", "sgd", "rmsprop",
+                                       optimizers.SGD(0.05, momentum=0.9, nesterov=True)])
+@pytest.mark.parametrize("clone", [copy.deepcopy, lambda m: pickle.loads(pickle.dumps(m))],
+                         ids=["deepcopy", "pickle"])
+def test_a_copy_trains_on_exactly_like_the_original(optimizer, clone):
+    x, y = _digits()
+    original = _model(copy.deepcopy(optimizer))
+    original.fit(x, y, batch_size=64, epochs=2, verbose=0)
+    copied = clone(original)
+    np.testing.assert_array_equal(copied.predict(x, verbose=0), original.predict(x, verbose=0))
+    assert copied.optimizer.iterations == original.optimizer.iterations > 0
+    _assert_same_run(_continue(copied, x, y), _continue(original, x, y))
+    assert copied.evaluate(x, y, verbose=0) == original.evaluate(x, y, verbose=0)
+
+
+def test_training_a_copy_leaves_the_original_alone():
+    x, y = _digits()
+    original = _model()
+    original.fit(x, y, epochs=1, verbose=0)
+    weights, slots = original.get_weights(), [s.numpy() for s in original.optimizer.variables]
+    iterations = original.optimizer.iterations
+    copied = copy.deepcopy(original)
+    copied.fit(x, y, epochs=2, verbose=0)
+    copied.layers[0].kernel.assign(np.zeros((64, 32)))
+    assert original.optimizer.iterations == iterations
+    for a, b in zip(weights, original.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(slots, original.optimizer.variables):
+        np.testing.assert_array_equal(a, b.numpy())
+
+
+def test_a_copy_owns_copies_of_the_layers():
+    model = _model()
+    copied = copy.deepcopy(model)
+    assert copied.layers[0] is not model.layers[0]
+    assert copied.layers[0].kernel is not model.layers[0].kernel
+    with pytest.raises(ValueError, match="already in model"):
+        mk.Sequential([mk.Input((64,)), copied.layers[0]])
+    layer = copied.layers[-1]
+    copied.pop()
+    mk.Sequential([mk.Input((32,)), layer])  # free once popped
+
+
+def test_pickled_unbuilt_and_uncompiled_models():
+    model = mk.Sequential([layers.Dense(4), layers.Dense(1)])
+    restored = pickle.loads(pickle.dumps(model))
+    restored.compile(optimizer="adam", loss="mse")
+    restored.fit(np.ones((8, 3)), np.ones(8), verbose=0)
+    assert restored.built and not model.built
+
+
+# ---------------------------------------------------------------- optimizer state
+
+def test_adam_state_for_a_small_view_is_small():
+    big = np.zeros((1000, 1000), dtype=np.float64)
+    variable = Variable(big[0])
+    opt = optimizers.Adam()
+    opt.apply_gradients([(np.ones(1000), variable)])
+    assert sum(v.nbytes for v in opt.variables) == 2 * variable.nbytes == 16_000
+
+
+def test_optimizer_state_is_named_and_in_weight_order():
+    model = _model(batch_norm=False)
+    x, y = _digits()
+    model.fit(x, y, epochs=1, verbose=0)
+    names = [v.name for v in model.optimizer.variables]
+    paths = [w.path.replace("/", "_") for w in model.trainable_weights]
+    assert names == [p + "_momentum" for p in paths] + [p + "_velocity" for p in paths]
+    for weight in model.trainable_weights:
+        slots = model.optimizer.slots_for(weight)
+        assert [s.shape for s in slots] == [weight.shape] * 2
+        assert all(not s.trainable for s in slots)
+
+
+def test_optimizer_state_can_be_read_and_set():
+    x, y = _digits()
+    a, b = _model(batch_norm=False), _model(batch_norm=False)
+    a.fit(x, y, epochs=1, verbose=0)
+    b.optimizer.build(b.trainable_weights)
+    b.set_weights(a.get_weights())
+    for target, source in zip(b.optimizer.variables, a.optimizer.variables):
+        target.assign(source.numpy())
+    b.optimizer.iterations = a.optimizer.iterations
+    _assert_same_run(_continue(b, x, y), _continue(a, x, y))
+
+
+def test_apply_gradients_needs_variables():
+    with pytest.raises(ValueError, match="Variable.*array of shape"):
+        optimizers.SGD().apply_gradients([(np.ones(2), np.zeros(2))])
+    v = Variable(np.zeros(2))
+    with pytest.raises(ValueError, match=r"shape \(3,\).*expected \(2,\)"):
+        optimizers.SGD().apply_gradients([(np.ones(3), v)])
+    np.testing.assert_array_equal(v, [0.0, 0.0])
+
+
+@pytest.mark.parametrize("optimizer", [optimizers.Adam(0.01, amsgrad=True),
+                                       optimizers.SGD(0.1, momentum=0.5, clipnorm=0.5),
+                                       optimizers.RMSprop(0.01, momentum=0.5, centered=True)])
+def test_packed_and_separate_updates_agree(optimizer, float64):
+    rng = np.random.default_rng(0)
+    values = [rng.normal(size=s) for s in ((3, 4), (4,), (4, 2))]
+    grads = [[rng.normal(size=v.shape) for v in values] for _ in range(4)]
+    together = [Variable(v) for v in values]
+    alone = [Variable(v) for v in values]
+    optimizers_alone = [copy.deepcopy(optimizer) for _ in alone]
+    for step in grads:
+        optimizer.apply_gradients(zip(step, together))
+        for opt, g, v in zip(optimizers_alone, step, alone):
+            opt.apply_gradients([(g, v)])
+    for a, b, start in zip(together, alone, values):
+        np.testing.assert_array_equal(a.value, b.value)
+        assert not np.allclose(a.value, start)  # it did train
+
+
+# ---------------------------------------------------------------- freezing
+
+def test_frozen_after_compile_stays_frozen_and_unfrozen_trains():
+    x, y = _digits()
+    model = _model(batch_norm=False)
+    model.fit(x, y, epochs=1, verbose=0)
+    first = model.layers[0]
+    first.trainable = False
+    frozen = first.get_weights()
+    head = model.layers[-1].kernel.numpy()
+    model.fit(x, y, epochs=1, verbose=0)
+    for a, b in zip(frozen, first.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(head, model.layers[-1].kernel.numpy())
+    assert [w.trainable for w in first.weights] == [False, False]
+    first.trainable = True
+    model.fit(x, y, epochs=1, verbose=0)
+    assert not np.array_equal(frozen[0], first.kernel.numpy())
+
+
+def test_unfreezing_a_layer_frozen_before_its_first_step_builds_its_state():
+    x, y = _digits()
+    model = _model(batch_norm=False)
+    model.layers[0].trainable = False
+    model.fit(x, y, epochs=1, verbose=0)
+    assert model.optimizer.slots_for(model.layers[0].kernel) == []
+    model.layers[0].trainable = True
+    model.fit(x, y, epochs=1, verbose=0)
+    assert len(model.optimizer.slots_for(model.layers[0].kernel)) == 2
+
+
+# ---------------------------------------------------------------- BatchNormalization
+
+def test_batch_normalization_statistics_change_only_in_training():
+    x, y = _digits()
+    model = _model()
+    bn = model.layers[1]
+    assert [w.name for w in bn.weights] == ["gamma", "beta", "moving_mean", "moving_variance"]
+    assert [w.trainable for w in bn.weights] == [True, True, False, False]
+
+    def state():
+        return [w.numpy() for w in bn.weights]
+
+    before = state()
+    model.predict(x, verbose=0)
+    model.evaluate(x, y, verbose=0)
+    model.loss_and_gradients(x[:32], y[:32])
+    model.loss_and_gradients(x[:32], y[:32], method="autograd")
+    mk.utils.check_gradients(model, x[:8], y[:8], max_entries=3)
+    model(x[:8], training=False)
+    for a, b in zip(before, state()):
+        np.testing.assert_array_equal(a, b)
+    model.fit(x, y, epochs=1, verbose=0)
+    after = state()
+    assert not np.array_equal(before[2], after[2]) and not np.array_equal(before[3], after[3])
+
+
+def test_batch_normalization_moving_statistics_follow_keras_formula(float64):
+    rng = np.random.default_rng(0)
+    x = rng.normal(3.0, 2.0, size=(50, 4))
+    bn = layers.BatchNormalization(momentum=0.9)
+    bn(x, training=True)  # an eager training call updates the statistics, as in Keras
+    np.testing.assert_allclose(bn.moving_mean, 0.1 * x.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(bn.moving_variance, 0.9 + 0.1 * x.var(axis=0), rtol=1e-12)
+    out = bn(x, training=True)
+    np.testing.assert_allclose(out, (x - x.mean(0)) / np.sqrt(x.var(0) + 1e-3), rtol=1e-10)
+    inference = bn(x)
+    expected = (x - bn.moving_mean.value) / np.sqrt(bn.moving_variance.value + 1e-3)
+    np.testing.assert_allclose(inference, expected, rtol=1e-12)
+    bn.trainable = False  # a frozen BatchNormalization runs in inference mode, as in Keras
+    np.testing.assert_allclose(bn(x, training=True), expected, rtol=1e-12)
+
+
+def test_batch_normalization_helps_a_badly_scaled_problem():
+    from sklearn.datasets import load_breast_cancer
+
+    x, y = load_breast_cancer(return_X_y=True)  # features from 1e-3 to 1e3, unscaled
+    results = {}
+    for batch_norm in (False, True):
+        mk.utils.set_random_seed(0)
+        model = mk.Sequential([mk.Input((30,)),
+                               *([layers.BatchNormalization()] if batch_norm else []),
+                               layers.Dense(16, activation="relu"),
+                               layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer=optimizers.Adam(0.01), loss="binary_crossentropy",
+                      metrics=["accuracy"])
+        model.fit(x, y, epochs=20, verbose=0)
+        results[batch_norm] = model.evaluate(x, y, verbose=0)[1]
+    assert results[True] >= 0.95 and results[True] > results[False]
+
+
+def test_batch_normalization_trains_the_same_by_autograd_and_backprop(float64):
+    x, y = _digits()
+    x = x.astype(np.float64)
+    runs = []
+    for mode in ("backprop", "autograd"):
+        mk.utils.set_random_seed(1)
+        model = mk.Sequential([mk.Input((64,)), layers.Dense(8), layers.BatchNormalization(),
+                               layers.Activation("tanh"), layers.Dense(10, activation="softmax")])
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", gradients=mode)
+        model.fit(x[:128], y[:128], batch_size=32, epochs=2, shuffle=False, verbose=0)
+        runs.append(model.get_weights())
+    for a, b in zip(*runs):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+# ---------------------------------------------------------------- the layer harness
+
+BUILT_IN_LAYERS = [
+    (layers.Dense, (6, 3), {"units": 4}),
+    *[(layers.Dense, (6, 3), {"units": 4, "activation": a, "bias_initializer": "random_normal"})
+      for a in ("relu", "sigmoid", "tanh", "softmax", "elu", "gelu", "silu", "softplus",
+                "leaky_relu")],
+    (layers.Dense, (6, 3), {"units": 2, "use_bias": False}),
+    (layers.Dense, (5, 2, 3), {"units": 4, "activation": "tanh"}),
+    (layers.Activation, (6, 3), {"activation": "softmax"}),
+    (layers.Activation, (6, 3), {"activation": "elu"}),
+    (layers.Dropout, (20, 3), {"rate": 0.5}),
+    (layers.Dropout, (20, 3), {"rate": 0.3, "seed": 4}),
+    (layers.Flatten, (6, 3, 2), {}),
+    (layers.BatchNormalization, (8, 3), {"gamma_initializer": "random_normal",
+                                         "beta_initializer": "random_normal"}),
+    (layers.BatchNormalization, (8, 3, 2), {"axis": 1}),
+    (layers.BatchNormalization, (8, 3), {"center": False, "scale": False, "momentum": 0.5}),
+]
+
+
+@pytest.mark.parametrize("cls, shape, kwargs", BUILT_IN_LAYERS,
+                         ids=lambda v: getattr(v, "__name__", str(v)))
+def test_every_built_in_layer_passes_the_harness(cls, shape, kwargs):
+    report = run_layer_test(cls, shape, kwargs)
+    for errors in report["gradients"].values():
+        assert max(errors.values()) < 1e-7
+
+
+def test_input_passes_the_harness():
+    run_layer_test(mk.Input, (4, 3), {"shape": (3,)}, run_training_check=False)
+
+
+class Scale(layers.Layer):
+    def build(self, input_shape):
+        self.w = self.add_weight((input_shape[-1],), initializer="random_normal", name="w")
+
+    def call(self, inputs):
+        return ops.tanh(inputs * self.w)
+
+
+class WrongBackward(Scale):
+    def call(self, inputs):
+        if self.recording:
+            self._cache = inputs
+        return ops.tanh(inputs * self.w)
+
+    def backward(self, grad_output):
+        self.w.grad[...] = np.sum(grad_output * self._cache, axis=0)  # forgets tanh'
+        return grad_output * self.w.value
+
+
+def test_the_harness_serves_users_layers_and_catches_wrong_gradients():
+    report = run_layer_test(Scale, (5, 3), expected_output_shape=(5, 3),
+                            custom_objects={"Scale": Scale})
+    names = sorted(report["gradients"]["training"])
+    assert names[0] == "inputs" and names[1].startswith("scale") and names[1].endswith("/w")
+    with pytest.raises(AssertionError, match="wrong_backward/w|inputs"):
+        run_layer_test(WrongBackward(name="wrong_backward"), (5, 3))
+    with pytest.raises(AssertionError, match="output shape"):
+        run_layer_test(Scale, (5, 3), expected_output_shape=(5, 4))
+    with pytest.raises(ValueError, match="Could not interpret layer identifier: 'Scale'"):
+        run_layer_test(Scale, (5, 3))  # neither registered nor in custom_objects
+
+
+# ---------------------------------------------------------------- variables
+
+def test_variables_behave_like_arrays_and_have_paths():
+    layer = layers.Dense(3, name="dense_probe")
+    layer(np.ones((2, 4)))
+    kernel = layer.kernel
+    assert kernel.path == "dense_probe/kernel" and kernel.name == "kernel"
+    assert kernel.shape == (4, 3) and kernel.dtype == np.float32 and len(kernel) == 4
+    assert isinstance(np.asarray(kernel), np.ndarray)
+    np.testing.assert_array_equal(np.ones((2, 4)) @ kernel, np.ones((2, 4)) @ kernel.value)
+    np.testing.assert_array_equal(kernel * 2, 2 * kernel.value)
+    np.testing.assert_array_equal(ops.tanh(kernel), np.tanh(kernel.value))
+    assert np.all((kernel == kernel.value)) and kernel.T.shape == (3, 4)
+    assert "dense_probe/kernel" in repr(kernel)
+    copies = layer.get_weights()
+    copies[0][...] = 7
+    assert not np.any(kernel.value == 7)  # get_weights gives copies
+    with pytest.raises(ValueError, match=r"dense_probe/kernel.*\(2, 2\).*\(4, 3\)"):
+        kernel.assign(np.zeros((2, 2)))
+    with no_state_updates():
+        kernel.assign(np.zeros((4, 3)))
+    assert np.any(kernel.value != 0)
+    kernel.assign(np.zeros((4, 3)))
+    assert not np.any(kernel.value)
+
+
+def test_layers_track_the_variables_assigned_to_them():
+    class Two(layers.Layer):
+        def build(self, input_shape):
+            self.a = self.add_weight((2,), name="a")
+            self.b = self.add_weight((2,), name="b", trainable=False)
+
+        def call(self, inputs):
+            return inputs * self.a + self.b
+
+    layer = Two()
+    layer(np.ones((1, 2)))
+    assert [w.name for w in layer.weights] == ["a", "b"]
+    assert [w.name for w in layer.trainable_weights] == ["a"]
+    assert [w.name for w in layer.non_trainable_weights] == ["b"]
+    layer.trainable = False
+    assert layer.trainable_weights == [] and len(layer.non_trainable_weights) == 2
+    layer.trainable = True
+    assert [w.name for w in layer.trainable_weights] == ["a"]  # b stays non-trainable
+
+
+def test_inference_has_no_side_effects_on_layers(iris):
+    x, y = iris
+    model = mk.Sequential([mk.Input((4,)), layers.Dense(8, activation="relu"),
+                           layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    before = [dict(vars(layer)) for layer in model.layers]
+    model.predict(x, verbose=0)
+    model.evaluate(x, y, verbose=0)
+    model(x[:5])
+    for layer, attributes in zip(model.layers, before):
+        assert vars(layer).keys() == attributes.keys()
+        assert all(vars(layer)[k] is v for k, v in attributes.items())

@@ -114,12 +114,15 @@ class Variable:
         self.grad[...] = value
 
     def relocate(self, value_storage, grad_storage):
-        """Copy the value into ``value_storage`` and keep both arrays there from now on.
+        """Copy the value (and the gradient, if any) into the given arrays and keep them
+        there from now on.
 
         An optimizer uses this to gather many variables into one flat buffer, so that an
         elementwise update is one numpy call per buffer instead of one per variable.
         """
         value_storage[...] = self._value
+        if grad_storage is not None and self._grad is not None:
+            grad_storage[...] = self._grad
         self._value = value_storage
         self._grad = grad_storage
 

@@ -196,11 +196,12 @@ class Layer(Configurable):
         """Training forward pass: :meth:`call`, remembering what :meth:`backward` needs."""
         if not has_own_backward(type(self)):
             return self._forward_by_autograd(inputs, training)
-        self.recording = True
+        # object.__setattr__: a flag is never a variable, and this runs every step
+        object.__setattr__(self, "recording", True)
         try:
             return self.call_with(inputs, training)
         finally:
-            self.recording = False
+            object.__setattr__(self, "recording", False)
 
     def backward(self, grad_output):
         """Return ``dL/dinputs`` and write each trainable weight's ``grad``; here, by autograd.

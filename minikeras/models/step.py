@@ -65,7 +65,7 @@ class StepPlan:
         """Gradients for the batch, then one optimizer step; returns ``(loss, outputs)``."""
         loss, outputs = self.gradients(x, y, sample_weight, self.mode)
         if self.trainable:
-            self.optimizer.apply_gradients([(w.grad, w) for w in self.trainable])
+            self.optimizer.update(self.trainable)
         return loss, outputs
 
     def gradients(self, x, y, sample_weight, mode):

@@ -130,7 +130,7 @@ class Optimizer(Configurable):
     def apply_gradients(self, grads_and_vars):
         """Apply one step: ``grads_and_vars`` is a sequence of ``(gradient, Variable)``.
 
-        Each variable's value is updated in place and its gradient array holds the
+        Each variable's value is updated in place and its ``grad`` array holds the
         (clipped) gradient used; the iteration counter then advances. Variables seen for
         the first time are built first.
 
@@ -140,7 +140,7 @@ class Optimizer(Configurable):
             If a variable is not a ``Variable`` or a gradient does not match its shape.
         """
         pairs = list(grads_and_vars)
-        variables = tuple(_check_variables([v for _, v in pairs]))
+        variables = tuple(v for _, v in pairs)
         segments = self._segments(variables)
         for gradient, variable in pairs:
             if gradient is not variable.grad:
@@ -150,6 +150,14 @@ class Optimizer(Configurable):
                         f"expected {variable.shape}."
                     )
                 variable.grad[...] = gradient
+        self._step(variables, segments)
+
+    def update(self, variables):
+        """Apply one step from the gradients the variables hold (``variable.grad``, as
+        back-propagation writes them); the training loop's form of :meth:`apply_gradients`."""
+        self._step(variables, self._segments(variables))
+
+    def _step(self, variables, segments):
         self._clip(variables)
         learning_rate = self.current_learning_rate()
         self.before_update(variables, learning_rate)
@@ -171,6 +179,7 @@ class Optimizer(Configurable):
         last, segments = self._plan
         if _same(last, variables) and self._packing_intact():
             return segments
+        variables = tuple(_check_variables(variables))
         if any(v not in self._index for v in variables):
             self.build(variables)
         if not self._packing_intact():

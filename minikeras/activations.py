@@ -14,6 +14,9 @@ from autograd import make_vjp
 from . import ops, validation
 from .registry import Configurable, Registry
 
+__all__ = ["Activation", "FunctionActivation", "Linear", "ReLU", "LeakyReLU", "ELU", "Sigmoid",
+           "Tanh", "Softmax", "Softplus", "GELU", "SiLU", "get", "register", "serialize"]
+
 
 class Activation(Configurable):
     """Base class of activation functions.

@@ -11,6 +11,8 @@ import time
 
 from tqdm.auto import tqdm
 
+__all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "format_logs"]
+
 
 class Callback:
     """Base class. Override any ``on_*`` hook; ``self.model`` and ``self.params`` are set."""

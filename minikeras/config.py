@@ -2,6 +2,8 @@
 
 import numpy as np
 
+__all__ = ["floatx", "set_floatx", "epsilon", "set_epsilon"]
+
 _FLOATX = "float32"
 _EPSILON = 1e-7
 _ALLOWED_FLOATX = ("float32", "float64")

@@ -9,6 +9,10 @@ import numpy as np
 from . import config, utils
 from .registry import Configurable, Registry
 
+__all__ = ["Initializer", "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform",
+           "GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "get", "register",
+           "serialize"]
+
 
 class Initializer(Configurable):
     """Base class: ``initializer(shape, dtype=None)`` returns a new array."""

@@ -19,6 +19,10 @@ from . import config, ops, validation
 from .activations import Sigmoid, Softmax
 from .registry import Configurable, Registry, snake_case
 
+__all__ = ["Loss", "MeanSquaredError", "MeanAbsoluteError", "Huber", "BinaryCrossentropy",
+           "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "LossFunctionWrapper",
+           "per_sample_weights", "align_targets", "get", "register", "serialize"]
+
 
 class Loss(Configurable):
     """Base class of losses.

@@ -8,6 +8,8 @@ name (case-insensitive), an instance (returned as is), a config dict
 
 import inspect
 
+__all__ = ["Configurable", "Registry", "serialize", "snake_case"]
+
 
 class Configurable:
     """Mixin giving ``get_config``/``from_config`` that mirror the constructor.

@@ -5,6 +5,8 @@ import numpy as np
 from . import ops, validation
 from .registry import Configurable, Registry
 
+__all__ = ["Regularizer", "L1L2", "L1", "L2", "get", "register", "serialize"]
+
 
 class Regularizer(Configurable):
     """Base class: ``penalty = regularizer(w)``; ``gradient(w)`` is d penalty / dw."""

@@ -6,6 +6,9 @@ import numpy as np
 
 from . import config, validation
 
+__all__ = ["set_random_seed", "rng", "to_categorical", "check_gradients", "relative_error",
+           "plot_history", "batch_slices", "batches", "RandomState"]
+
 _rng = np.random.default_rng()
 
 

@@ -10,6 +10,10 @@ import numpy as np
 
 from . import config
 
+__all__ = ["describe", "check_int", "check_float", "check_choice", "check_array",
+           "check_same_length", "check_samples", "check_class_weight", "check_bool",
+           "check_instances"]
+
 
 def describe(value):
     """Short, bounded description of a value for error messages."""

@@ -5,6 +5,8 @@ import numbers
 from .. import validation
 from .base import Layer, register
 
+__all__ = ["Input"]
+
 
 @register("InputLayer")
 class Input(Layer):

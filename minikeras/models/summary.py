@@ -1,5 +1,7 @@
 """The text table that ``Sequential.summary()`` prints: layers, output shapes, parameters."""
 
+__all__ = ["summary_table", "format_bytes"]
+
 _MIN_WIDTHS = (30, 24, 12)
 
 

@@ -2,6 +2,8 @@
 
 from ..registry import Configurable, Registry
 
+__all__ = ["LearningRateSchedule", "get", "register", "serialize"]
+
 
 class LearningRateSchedule(Configurable):
     """Base class: subclasses implement ``__call__(step)`` returning a float."""

@@ -124,17 +124,21 @@ class RandomState:
             generator.bit_generator.state = state
 
 
-def relative_error(a, b):
-    """Largest elementwise ``|a - b| / (|a| + |b|)``, with a floor scaled to the arrays.
+def relative_error(a, b, scale=0.0):
+    """Largest elementwise ``|a - b| / (|a| + |b| + floor)``, the floor scaled to the arrays.
 
-    The floor (1e-6 of the largest magnitude) keeps entries that are (nearly) zero in exact
-    arithmetic, where any formula cancels, from reporting rounding noise as a large error:
-    such entries are judged relative to the weight's largest gradient instead.
+    The floor, 1e-6 of the largest magnitude in ``a``, ``b`` or the given ``scale``, keeps
+    entries that are (nearly) zero in exact arithmetic, where any formula cancels, from
+    reporting rounding noise as a large error: they are judged relative to the largest
+    gradient around instead (a gradient check passes the model's largest gradient as
+    ``scale``, so a weight whose gradient is exactly zero, such as a bias followed by
+    batch normalization, is judged against the rest of the model).
     """
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
-    scale = max(float(np.max(np.abs(a), initial=0.0)), float(np.max(np.abs(b), initial=0.0)))
-    floor = 1e-6 * scale + 1e-300
+    largest = max(float(np.max(np.abs(a), initial=0.0)), float(np.max(np.abs(b), initial=0.0)),
+                  float(scale))
+    floor = 1e-6 * largest + 1e-300
     return float(np.max(np.abs(a - b) / (np.abs(a) + np.abs(b) + floor), initial=0.0))
 
 
@@ -180,13 +184,15 @@ def check_gradients(model, x, y, sample_weight=None, numerical=True, step=1e-6,
     try:
         _, backprop = loss_and_gradients("backprop")
         _, reference = loss_and_gradients("autograd")
-        weights = dict(zip(backprop, model.trainable_weights))
+        weights = {w.path: w for w in model.trainable_weights}
+        scale = max((float(np.max(np.abs(g), initial=0.0)) for g in backprop.values()),
+                    default=0.0)
         report = {}
         for name, grad in backprop.items():
-            report[name] = {"autograd": relative_error(grad, reference[name])}
+            report[name] = {"autograd": relative_error(grad, reference[name], scale)}
             if numerical:
                 report[name]["numerical"] = _numerical_error(
-                    loss_and_gradients, weights[name], grad, step, max_entries)
+                    loss_and_gradients, weights[name], grad, step, max_entries, scale)
             if verbose:
                 cells = "  ".join(f"{k}: {v:.2e}" for k, v in report[name].items())
                 print(f"{name:30s} {cells}")
@@ -195,7 +201,7 @@ def check_gradients(model, x, y, sample_weight=None, numerical=True, step=1e-6,
     return report
 
 
-def _numerical_error(loss_and_gradients, weight, grad, step, max_entries):
+def _numerical_error(loss_and_gradients, weight, grad, step, max_entries, scale):
     flat = weight.value.reshape(-1)  # a view: perturbations land in the weight
     order = np.argsort(-np.abs(grad.reshape(-1)), kind="stable")
     indices = order if max_entries is None else order[:max_entries]
@@ -210,7 +216,7 @@ def _numerical_error(loss_and_gradients, weight, grad, step, max_entries):
         finally:
             flat[i] = original
         estimates[k] = (plus - minus) / (2 * step)
-    return relative_error(grad.reshape(-1)[indices], estimates)
+    return relative_error(grad.reshape(-1)[indices], estimates, scale)
 
 
 def plot_history(history, metrics=None, ax=None):

@@ -390,3 +390,153 @@ def test_inference_has_no_side_effects_on_layers(iris):
     for layer, attributes in zip(model.layers, before):
         assert vars(layer).keys() == attributes.keys()
         assert all(vars(layer)[k] is v for k, v in attributes.items())
+
+
+# ---------------------------------------------------------------- review fixes
+
+class Composite(layers.Layer):
+    """A layer holding another layer and a variable made outside add_weight."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.inner = layers.Dense(3, activation="tanh")
+
+    def build(self, input_shape):
+        self.gain = Variable(np.ones(3), name="gain")
+
+    def call(self, inputs):
+        return self.inner(inputs) * self.gain
+
+
+def test_sublayers_and_directly_assigned_variables_are_weights_and_train():
+    layer = Composite(name="composite")
+    layer(np.ones((2, 4)))
+    assert [w.name for w in layer.weights] == ["gain", "kernel", "bias"]
+    assert len(layer.trainable_weights) == 3 and layer.count_params() == 3 + 12 + 3
+    run_layer_test(Composite, (6, 4), custom_objects={"Composite": Composite})
+    model = mk.Sequential([mk.Input((4,)), Composite(), layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    before = model.get_weights()
+    model.fit(np.random.default_rng(0).normal(size=(16, 4)), np.ones(16), epochs=2, verbose=0)
+    assert all(not np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+    model.layers[0].trainable = False
+    assert model.layers[0].inner.trainable is False and model.layers[0].trainable_weights == []
+
+
+def test_duplicate_weight_names_are_refused():
+    class Two(layers.Layer):
+        def build(self, input_shape):
+            self.a = self.add_weight((2,), name="w")
+            self.b = self.add_weight((2,), name="w")
+
+        def call(self, inputs):
+            return inputs * self.a * self.b
+
+    with pytest.raises(ValueError, match="already has a weight named 'w'"):
+        Two()(np.ones((1, 2)))
+
+
+def test_replacing_the_optimizer_or_loss_attribute_takes_effect():
+    x, y = np.random.default_rng(0).normal(size=(32, 3)), np.ones((32, 1))
+    model = mk.Sequential([mk.Input((3,)), layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, y, verbose=0)
+    replacement = optimizers.SGD(0.1)
+    model.optimizer = replacement
+    model.fit(x, y, verbose=0)
+    assert replacement.iterations == 1
+    model.loss = mk.losses.get("mae")
+    assert model.evaluate(x, y, verbose=0) == pytest.approx(
+        float(np.mean(np.abs(model.predict(x, verbose=0) - y))), rel=1e-6)
+
+
+def test_a_mean_metric_is_refused_at_compile():
+    model = mk.Sequential([mk.Input((3,)), layers.Dense(1)])
+    for metric in ("mean", mk.metrics.Mean()):
+        with pytest.raises(ValueError, match="metrics.*Mean"):
+            model.compile(optimizer="adam", loss="mse", metrics=[metric])
+    assert not model.compiled
+
+
+def test_a_model_pickles_between_steps_with_an_autograd_layer():
+    pickles = []
+
+    class Snapshot(mk.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            pickles.append(pickle.dumps(self.model))
+
+    mk.utils.set_random_seed(0)
+    model = mk.Sequential([mk.Input((3,)), Scale(), layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(np.ones((8, 3)), np.ones(8), batch_size=4, callbacks=[Snapshot()], verbose=0)
+    assert len(pickles) == 2 and pickle.loads(pickles[-1]).optimizer.iterations == 2
+
+
+def test_optimizer_state_stays_in_weight_order_after_unfreezing():
+    x, y = _digits()
+    model = _model(batch_norm=False)
+    model.layers[0].trainable = False
+    model.fit(x, y, epochs=1, verbose=0)
+    model.layers[0].trainable = True
+    model.fit(x, y, epochs=1, verbose=0)
+    paths = [w.path.replace("/", "_") for w in model.trainable_weights]
+    assert [v.name for v in model.optimizer.variables][:len(paths)] == [
+        p + "_momentum" for p in paths]
+
+
+def test_apply_gradients_checks_every_pair_before_changing_anything():
+    a, b = Variable(np.zeros(2)), Variable(np.zeros(3))
+    opt = optimizers.Adam()
+    with pytest.raises(ValueError, match="expected \\(3,\\)"):
+        opt.apply_gradients([(np.ones(2), a), (np.ones(2), b)])
+    assert opt.variables == [] and opt.iterations == 0 and not np.any(a.grad)
+
+
+def test_check_gradients_judges_a_zero_gradient_against_the_model(float64, rng):
+    model = mk.Sequential([mk.Input((2, 3)), layers.Flatten(), layers.Dense(2),
+                           layers.BatchNormalization(), layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    report = mk.utils.check_gradients(model, rng.normal(size=(8, 2, 3)), rng.integers(0, 3, 8))
+    # the bias before BatchNormalization has a gradient of exactly zero
+    assert max(e["autograd"] for e in report.values()) < 1e-7
+    assert max(e["numerical"] for e in report.values()) < 1e-5
+
+
+def test_a_frozen_layer_trains_none_of_its_weights():
+    model = mk.Sequential([mk.Input((3,)), layers.Dense(2), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    first = model.layers[0]
+    first.trainable = False
+    first.kernel.trainable = True
+    before = first.get_weights()
+    model.fit(np.ones((4, 3)), np.ones(4), verbose=0)
+    for a, b in zip(before, first.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_after_fit_layers_compute_input_gradients_again(rng):
+    model = mk.Sequential([mk.Input((3,)), layers.Dense(2), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(np.ones((4, 3)), np.ones(4), verbose=0)
+    first = model.layers[0]
+    first.forward(np.ones((4, 3)))
+    assert first.backward(np.ones((4, 2))).shape == (4, 3)
+    model.fit(np.ones((4, 3)), np.ones(4), verbose=0)  # and training still skips it
+
+
+def test_inference_never_changes_state_even_if_a_layer_assigns():
+    class Counter(layers.Layer):
+        def build(self, input_shape):
+            self.calls = self.add_weight((), initializer="zeros", trainable=False, name="calls")
+
+        def call(self, inputs, training=False):
+            self.calls.assign(self.calls.value + 1)
+            return inputs
+
+    model = mk.Sequential([mk.Input((3,)), Counter(), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.predict(np.ones((4, 3)), verbose=0)
+    model.evaluate(np.ones((4, 3)), np.ones(4), verbose=0)
+    assert float(model.layers[0].calls) == 0
+    model.fit(np.ones((4, 3)), np.ones(4), batch_size=2, epochs=1, verbose=0)
+    assert float(model.layers[0].calls) == 2

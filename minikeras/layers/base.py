@@ -27,8 +27,9 @@ import numpy as np
 from autograd import make_vjp
 
 from .. import config, initializers, regularizers, validation
+from ..ops import is_traced
 from ..registry import Configurable, Registry, snake_case
-from ..variables import Variable
+from ..variables import Variable, no_state_updates
 
 __all__ = ["Layer", "get", "register", "serialize", "has_own_backward", "unique_name"]
 
@@ -73,6 +74,8 @@ class Layer(Configurable):
 
     def __init__(self, name=None, trainable=True, dtype=None, input_shape=None,
                  input_dim=None, **kwargs):
+        object.__setattr__(self, "_variables", [])  # this layer's own, in creation order
+        object.__setattr__(self, "_sublayers", [])  # layers assigned to attributes
         object.__setattr__(self, "_tracked", {})  # attribute name -> Variable
         if kwargs:
             raise TypeError(
@@ -89,7 +92,6 @@ class Layer(Configurable):
         self.built = False
         self.input_shape = None
         self.output_shape = None
-        self._variables = []  # created by add_weight, in creation order
         self._owner = None  # the model this layer belongs to
         self.recording = False  # True while forward() runs call for a training step
         self.input_gradient_needed = True  # False for a model's first layer: skip dL/dinputs
@@ -101,14 +103,30 @@ class Layer(Configurable):
         if tracked is not None:
             if isinstance(value, Variable):
                 tracked[name] = value
-            elif name in tracked:
-                del tracked[name]
+                if not any(value is v for v in self._variables):
+                    self._adopt(value)  # made outside add_weight: still one of the layer's
+            else:
+                tracked.pop(name, None)
+                if isinstance(value, Layer) and not any(value is s for s in self._sublayers):
+                    self._sublayers.append(value)
         object.__setattr__(self, name, value)
+
+    def _adopt(self, variable):
+        if any(v.name == variable.name for v in self._variables):
+            raise ValueError(
+                f"Layer {self.name!r} already has a weight named {variable.name!r}; weight "
+                "names in a layer must be unique (give `name=` to add_weight)."
+            )
+        if not hasattr(variable, "created_trainable"):
+            variable.created_trainable = variable.trainable
+        self._variables.append(variable)
 
     def clear_cache(self):
         """Drop what the last forward pass kept for back-propagation (frees the batch)."""
         self._cache = None
         self._vjp = None
+        for layer in self._sublayers:
+            layer.clear_cache()
 
     # ---------------------------------------------------------------- building
     def build(self, input_shape):
@@ -140,7 +158,7 @@ class Layer(Configurable):
                             regularizer=regularizers.get(regularizer),
                             path=f"{self.name}/{name}")
         variable.created_trainable = bool(trainable)
-        self._variables.append(variable)
+        self._adopt(variable)
         return variable
 
     def build_for(self, input_shape):
@@ -151,14 +169,21 @@ class Layer(Configurable):
         else:
             self.build(input_shape)
             self.built = True
+            if any(not layer.built for layer in self._sublayers):  # they build on first call
+                self._probe(input_shape)
         self.input_shape = input_shape
         self.output_shape = tuple(self.compute_output_shape(input_shape))
         return self.output_shape
 
     def compute_output_shape(self, input_shape):
         """Output shape for ``input_shape``; the default runs ``call`` on one zero sample."""
+        return (None,) + np.shape(self._probe(input_shape))[1:]
+
+    def _probe(self, input_shape):
+        """``call`` on one zero sample, as a dry run: no assignment takes effect."""
         probe = np.zeros((1,) + tuple(input_shape[1:]), dtype=self.dtype or config.floatx())
-        return (None,) + np.shape(self.call_with(probe, False))[1:]
+        with no_state_updates():
+            return self.call_with(probe, False)
 
     # ---------------------------------------------------------------- calling
     def call(self, inputs, training=False):
@@ -166,9 +191,14 @@ class Layer(Configurable):
         raise NotImplementedError(f"Layer {type(self).__name__} must implement call(inputs).")
 
     def __call__(self, inputs, training=False):
-        """Build on first use, check the input's feature shape, and run :meth:`call`."""
-        inputs = validation.check_array("inputs", inputs, dtype=self.dtype or inputs_dtype(inputs),
-                                        min_ndim=2, allow_nonfinite=True)
+        """Build on first use, check the input's feature shape, and run :meth:`call`.
+
+        Inside another layer's ``call`` traced by autograd, the inputs pass unconverted.
+        """
+        if not is_traced(inputs):
+            inputs = validation.check_array("inputs", inputs,
+                                            dtype=self.dtype or inputs_dtype(inputs),
+                                            min_ndim=2, allow_nonfinite=True)
         if not self.built:
             self.build_for(inputs.shape)
         else:
@@ -230,6 +260,7 @@ class Layer(Configurable):
 
     def _backward_by_autograd(self, grad_output):
         grad_inputs, grad_weights = self._vjp(grad_output)
+        self._vjp = None  # a closure: keeping it would make the layer unpicklable
         for variable, g in zip(self.trainable_weights, grad_weights):
             variable.grad[...] = g
         return grad_inputs
@@ -250,7 +281,10 @@ class Layer(Configurable):
         try:
             for attribute, variable in replaced.items():
                 object.__setattr__(self, attribute, values[variable])
-            yield
+            with contextlib.ExitStack() as stack:
+                for layer in self._sublayers:
+                    stack.enter_context(layer.substituted(values))
+                yield
         finally:
             for attribute, variable in replaced.items():
                 object.__setattr__(self, attribute, variable)
@@ -267,21 +301,32 @@ class Layer(Configurable):
         for variable in self._variables:
             if variable.created_trainable:
                 variable.trainable = self._trainable
+        for layer in self._sublayers:
+            layer.trainable = value
 
     @property
     def weights(self):
-        """All weight variables (trainable and not), in creation order."""
-        return list(self._variables)
+        """All weight variables (trainable and not): the layer's own in creation order,
+        then those of the layers assigned to its attributes."""
+        weights = list(self._variables)
+        for layer in self._sublayers:
+            weights += [w for w in layer.weights if not any(w is v for v in weights)]
+        return weights
 
     @property
     def trainable_weights(self):
         """The variables an optimizer updates: none if the layer is frozen."""
-        return [v for v in self._variables if v.trainable]
+        if not self._trainable:
+            return []
+        own = [v for v in self._variables if v.trainable]
+        return own + [w for layer in self._sublayers for w in layer.trainable_weights
+                      if not any(w is v for v in own)]
 
     @property
     def non_trainable_weights(self):
         """The variables an optimizer leaves alone."""
-        return [v for v in self._variables if not v.trainable]
+        trainable = self.trainable_weights
+        return [w for w in self.weights if not any(w is t for t in trainable)]
 
     @property
     def gradients(self):
@@ -291,7 +336,7 @@ class Layer(Configurable):
         ``g[...] = ...``, or through ``self.<weight>.grad``); the list itself cannot be
         replaced.
         """
-        return tuple(v.grad for v in self._variables)
+        return tuple(v.grad for v in self.weights)
 
     @gradients.setter
     def gradients(self, value):
@@ -302,29 +347,29 @@ class Layer(Configurable):
 
     def get_weights(self):
         """Copies of the weights as numpy arrays."""
-        return [v.numpy() for v in self._variables]
+        return [v.numpy() for v in self.weights]
 
     def set_weights(self, weights):
         """Copy ``weights`` into the layer's variables, after checking count and shapes."""
-        weights = list(weights)
-        if len(weights) != len(self._variables):
+        weights, variables = list(weights), self.weights
+        if len(weights) != len(variables):
             raise ValueError(
-                f"Layer {self.name!r} expects {len(self._variables)} weight arrays "
-                f"({[v.name for v in self._variables]}), got {len(weights)}."
+                f"Layer {self.name!r} expects {len(variables)} weight arrays "
+                f"({[v.name for v in variables]}), got {len(weights)}."
             )
         arrays = [np.asarray(w) for w in weights]
-        for variable, new in zip(self._variables, arrays):
+        for variable, new in zip(variables, arrays):
             if variable.shape != new.shape:
                 raise ValueError(
                     f"Weight {variable.path} has shape {variable.shape}, "
                     f"got an array of shape {new.shape}."
                 )
-        for variable, new in zip(self._variables, arrays):
+        for variable, new in zip(variables, arrays):
             variable.value[...] = new
 
     def count_params(self):
         """Number of scalars in all weights."""
-        return int(sum(v.size for v in self._variables))
+        return int(sum(v.size for v in self.weights))
 
     def get_config(self):
         config = {k: v for k, v in super().get_config().items() if k not in _BASE_ARGUMENTS}

@@ -26,9 +26,10 @@ def can_fuse_output(layer):
                     for method in ("logits", "forward_logits", "backward_from_logits")))
 
 
-def trainable_signature(weights):
-    """The ``trainable`` flags of ``weights``: a plan stays valid while they are unchanged."""
-    return tuple([w.trainable for w in weights])
+def trainable_signature(layers, weights):
+    """The ``trainable`` flags of ``layers`` and ``weights``: a plan stays valid while
+    they are unchanged."""
+    return tuple([layer.trainable for layer in layers] + [w.trainable for w in weights])
 
 
 class StepPlan:
@@ -44,13 +45,14 @@ class StepPlan:
     """
 
     def __init__(self, layers, loss, optimizer, mode):
+        self.settings = (loss, optimizer, mode)
         self.layers = list(layers)
         self.loss = loss
         self.optimizer = optimizer
         self.mode = mode
         self.weights = [w for layer in self.layers for w in layer.weights]
-        self.signature = trainable_signature(self.weights)
-        self.trainable = [w for w in self.weights if w.trainable]
+        self.signature = trainable_signature(self.layers, self.weights)
+        self.trainable = [w for layer in self.layers for w in layer.trainable_weights]
         self.regularized = [w for w in self.trainable if w.regularizer is not None]
         last = self.layers[-1]
         self.fused_loss = loss.fused_with(last.activation) if can_fuse_output(last) else None
@@ -58,9 +60,16 @@ class StepPlan:
         # one needs no gradient for its inputs (set on the layers at the first training step).
         self.first_trained = next((i for i, layer in enumerate(self.layers)
                                    if layer.trainable_weights), len(self.layers))
-        self._layers_told = False
+        self.layers_told = False
 
     # ---------------------------------------------------------------- training
+    def is_current(self, loss, optimizer, mode):
+        """True if the plan still describes the model: the same compile settings and no
+        weight frozen or unfrozen since it was made."""
+        own_loss, own_optimizer, own_mode = self.settings
+        return (own_loss is loss and own_optimizer is optimizer and own_mode == mode
+                and self.signature == trainable_signature(self.layers, self.weights))
+
     def train_step(self, x, y, sample_weight):
         """Gradients for the batch, then one optimizer step; returns ``(loss, outputs)``."""
         loss, outputs = self.gradients(x, y, sample_weight, self.mode)
@@ -76,10 +85,10 @@ class StepPlan:
 
     def _gradients_by_backprop(self, x, y, sample_weight):
         layers, first = self.layers, self.first_trained
-        if not self._layers_told:
+        if not self.layers_told:
             for i, layer in enumerate(layers):
                 layer.input_gradient_needed = i > first
-            self._layers_told = True
+            self.layers_told = True
         if first == len(layers):  # nothing trains: the loss alone
             outputs, loss = self.outputs_and_loss(x, y, sample_weight, training=True)
             return float(loss), outputs

@@ -13,7 +13,7 @@ from .. import callbacks as callbacks_module
 from .. import losses, metrics as metrics_module, optimizers, utils, validation
 from ..variables import no_state_updates
 from . import data as data_module
-from .step import StepPlan, trainable_signature
+from .step import StepPlan
 
 __all__ = ["Trainer"]
 
@@ -68,7 +68,13 @@ class Trainer:
             if identifier is None:
                 raise ValueError("Argument `metrics` holds None; expected metric names or objects.")
             if not _is_accuracy(identifier):
-                metrics_module.get(identifier)  # unknown names fail here, before any change
+                metric = metrics_module.get(identifier)  # unknown names fail here
+                if type(metric) is metrics_module.Mean:
+                    raise ValueError(
+                        f"Argument `metrics` holds {validation.describe(identifier)}: a Mean "
+                        "averages values you give it, not (y_true, y_pred) pairs; pass a "
+                        "function of (y_true, y_pred) to average instead."
+                    )
             names.append(_metric_name(identifier))
         repeated = sorted({n for n in names if names.count(n) > 1})
         if repeated:
@@ -109,9 +115,10 @@ class Trainer:
         return metric
 
     def _step_plan(self):
-        """The current :class:`StepPlan`, derived again if a trainable flag changed."""
+        """The current :class:`StepPlan`, derived again if a trainable flag, the optimizer,
+        the loss or the gradient mode changed."""
         plan = self._plan
-        if plan is None or plan.signature != trainable_signature(plan.weights):
+        if plan is None or not plan.is_current(self.loss, self.optimizer, self.gradient_mode):
             plan = self._plan = StepPlan(self.layers, self.loss, self.optimizer,
                                          self.gradient_mode)
         return plan
@@ -214,7 +221,8 @@ class Trainer:
                 order = utils.rng().permutation(n) if shuffle else None
                 logs = self._train_epoch(data, batch_size, order, callback_list)
                 if val is not None:
-                    val_logs = self._evaluate_arrays(*val, batch_size, callback_list)
+                    with no_state_updates():
+                        val_logs = self._evaluate_arrays(*val, batch_size, callback_list)
                     logs.update({"val_" + k: v for k, v in val_logs.items()})
                 callback_list.call("on_epoch_end", epoch, logs)
                 if self.stop_training:
@@ -255,9 +263,13 @@ class Trainer:
         return logs
 
     def _clear_caches(self):
-        """Let go of the last batch each layer kept for back-propagation."""
+        """Let go of the last batch each layer kept for back-propagation, and leave every
+        layer computing its input gradient again (as a layer on its own does)."""
         for layer in self.layers:
             layer.clear_cache()
+            layer.input_gradient_needed = True
+        if self._plan is not None:
+            self._plan.layers_told = False
 
     # ---------------------------------------------------------------- evaluate / predict
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
@@ -274,7 +286,8 @@ class Trainer:
         batch_size = data_module.check_batch_size(batch_size)
         validation.check_choice("verbose", verbose, _VERBOSE_CHOICES)
         data = self._ready(*data_module.prepare_data(self, x, y, sample_weight))
-        logs = self._evaluate_arrays(*data, batch_size)
+        with no_state_updates():
+            logs = self._evaluate_arrays(*data, batch_size)
         if verbose != 0:
             print(callbacks_module.format_logs(logs))
         if return_dict:
@@ -307,11 +320,12 @@ class Trainer:
         x = data_module.prepare_x(self, x)
         self.ensure_built(x.shape)
         outputs = None
-        for batch in utils.batch_slices(len(x), batch_size):
-            out = self._call_layers(x[batch], training=False)
-            if outputs is None:
-                outputs = np.empty((len(x),) + out.shape[1:], dtype=out.dtype)
-            outputs[batch] = out
+        with no_state_updates():  # inference never changes a layer's state
+            for batch in utils.batch_slices(len(x), batch_size):
+                out = self._call_layers(x[batch], training=False)
+                if outputs is None:
+                    outputs = np.empty((len(x),) + out.shape[1:], dtype=out.dtype)
+                outputs[batch] = out
         return outputs
 
     def __call__(self, inputs, training=False):

@@ -99,20 +99,30 @@ class Optimizer(Configurable):
         return np.zeros(variable.shape, dtype=variable.dtype)
 
     def build(self, variables):
-        """Create the slots of every variable in ``variables`` not seen before, in order."""
+        """Create the slots of every variable in ``variables`` not seen before.
+
+        The state is kept in the order of ``variables`` (weight order, when a model builds
+        it); variables built earlier but not given now keep their place after them.
+        """
         variables = _check_variables(variables)
         new = [v for v in dict.fromkeys(variables) if v not in self._index]
+        if not new:
+            return
         for variable in new:
-            self._index[variable] = len(self._trained)
-            self._trained.append(variable)
             prefix = variable.path.replace("/", "_")
+            self._trained.append(variable)
             self._slots.append([
                 Variable(self.initial_slot_value(name, variable), name=f"{prefix}_{name}",
                          trainable=False, dtype=variable.dtype,
                          path=f"{self.name}/{prefix}_{name}")
                 for name in self.slot_names()])
-        if new:
-            self._packed = None
+        given = {v: i for i, v in enumerate(variables)}
+        order = sorted(range(len(self._trained)),
+                       key=lambda i: (given.get(self._trained[i], len(given)), i))
+        self._trained = [self._trained[i] for i in order]
+        self._slots = [self._slots[i] for i in order]
+        self._index = {v: i for i, v in enumerate(self._trained)}
+        self._packed = None
 
     @property
     def variables(self):
@@ -140,15 +150,16 @@ class Optimizer(Configurable):
             If a variable is not a ``Variable`` or a gradient does not match its shape.
         """
         pairs = list(grads_and_vars)
-        variables = tuple(v for _, v in pairs)
+        variables = tuple(_check_variables([v for _, v in pairs]))
+        for gradient, variable in pairs:  # every check before anything changes
+            if gradient is not variable.grad and np.shape(gradient) != variable.shape:
+                raise ValueError(
+                    f"The gradient for {variable.path} has shape {np.shape(gradient)}, "
+                    f"expected {variable.shape}."
+                )
         segments = self._segments(variables)
         for gradient, variable in pairs:
             if gradient is not variable.grad:
-                if np.shape(gradient) != variable.shape:
-                    raise ValueError(
-                        f"The gradient for {variable.path} has shape {np.shape(gradient)}, "
-                        f"expected {variable.shape}."
-                    )
                 variable.grad[...] = gradient
         self._step(variables, segments)
 

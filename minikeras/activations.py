@@ -12,7 +12,7 @@ import scipy.special
 from autograd import make_vjp
 
 from . import ops, validation
-from .registry import Configurable, Registry
+from .registry import Configurable, Registry, function_name
 
 __all__ = ["Activation", "FunctionActivation", "Linear", "ReLU", "LeakyReLU", "ELU", "Sigmoid",
            "Tanh", "Softmax", "Softplus", "GELU", "SiLU", "get", "register", "serialize"]
@@ -46,6 +46,10 @@ class FunctionActivation(Activation):
 
     def __call__(self, z):
         return self.function(z)
+
+    def serialized(self):
+        """The function's registered name: ``activations.get`` finds it by that name."""
+        return function_name(self.function)
 
     def __repr__(self):
         return f"FunctionActivation({getattr(self.function, '__name__', self.function)!r})"

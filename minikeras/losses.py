@@ -17,7 +17,7 @@ import numpy as np
 
 from . import config, ops, validation
 from .activations import Sigmoid, Softmax
-from .registry import Configurable, Registry, snake_case
+from .registry import Configurable, Registry, function_name, snake_case
 
 __all__ = ["Loss", "MeanSquaredError", "MeanAbsoluteError", "Huber", "BinaryCrossentropy",
            "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "LossFunctionWrapper",
@@ -181,6 +181,10 @@ class LossFunctionWrapper(Loss):
     def __init__(self, fn, name=None):
         super().__init__(name or getattr(fn, "__name__", "loss"))
         self.fn = fn
+
+    def serialized(self):
+        """The function's registered name: ``losses.get`` finds it by that name."""
+        return function_name(self.fn)
 
     def call(self, y_true, y_pred):
         values = self.fn(y_true, y_pred)

@@ -7,7 +7,7 @@ whole data set up to rounding.
 import numpy as np
 
 from . import losses
-from .registry import Configurable, Registry, snake_case
+from .registry import Configurable, Registry, function_name, snake_case
 
 __all__ = ["Metric", "Mean", "MeanMetricWrapper", "Accuracy", "BinaryAccuracy",
            "CategoricalAccuracy", "SparseCategoricalAccuracy", "MeanSquaredError",
@@ -93,6 +93,10 @@ class MeanMetricWrapper(MeanMetric):
     def __init__(self, fn, name=None):
         self.fn = fn
         super().__init__(name or getattr(fn, "__name__", "metric"))
+
+    def serialized(self):
+        """The function's registered name: ``metrics.get`` finds it by that name."""
+        return function_name(self.fn)
 
     def values(self, y_true, y_pred):
         return self.fn(y_true, y_pred)

@@ -6,9 +6,65 @@ name (case-insensitive), an instance (returned as is), a config dict
 ``{"class_name": ..., "config": {...}}``, or a registered class.
 """
 
+import contextlib
 import inspect
+import threading
 
-__all__ = ["Configurable", "Registry", "serialize", "snake_case"]
+__all__ = ["Configurable", "Registry", "serialize", "snake_case", "register_serializable",
+           "registered_name", "function_name", "get_custom_objects", "custom_object_scope"]
+
+# Objects registered with ``register_serializable`` (classes or functions), by saved name,
+# and the name each is saved under. ``minikeras.saving`` exposes these the Keras way.
+_custom_objects = {}
+_saved_names = {}
+
+
+def get_custom_objects():
+    """The registered objects, ``{"package>name": class or function}`` (a live dict, as in
+    Keras: adding to it registers an object for loading)."""
+    return _custom_objects
+
+
+_scope = threading.local()
+
+
+@contextlib.contextmanager
+def custom_object_scope(objects):
+    """Within the block, every family's ``get`` also finds the ``{name: class or function}``
+    entries of ``objects`` (nested configs too, as when a model is loaded)."""
+    stack = getattr(_scope, "stack", [])
+    _scope.stack = stack + [dict(objects or {})]
+    try:
+        yield
+    finally:
+        _scope.stack = stack
+
+
+def register_serializable(package="Custom", name=None):
+    """Decorator registering a class or function to be saved as ``"package>name"``.
+
+    The name defaults to the object's ``__name__``. A registered object is found by any
+    family's ``get`` under that name (and so by ``load_model``), and is written under it.
+    """
+    if not isinstance(package, str) or ">" in package or not package:
+        raise ValueError(f"Argument `package` must be a non-empty string without '>', "
+                         f"got {package!r}.")
+
+    def decorator(obj):
+        key = f"{package}>{name or obj.__name__}"
+        if key in _custom_objects and _custom_objects[key] is not obj:
+            raise ValueError(f"{key!r} is already registered, to {_custom_objects[key]!r}.")
+        _custom_objects[key] = obj
+        _saved_names[obj] = key
+        return obj
+
+    return decorator
+
+
+def registered_name(obj):
+    """The name ``obj`` (a class or function) is saved under: its registered
+    ``"package>name"`` if it has one, else its ``__name__``."""
+    return _saved_names.get(obj, getattr(obj, "__name__", type(obj).__name__))
 
 
 class Configurable:
@@ -35,10 +91,24 @@ class Configurable:
         """Build an object from the dict that :meth:`get_config` returned."""
         return cls(**config)
 
+    def serialized(self):
+        """``{"class_name": ..., "config": ...}``, what every family's ``get`` accepts back."""
+        return {"class_name": registered_name(type(self)), "config": self.get_config()}
+
+
+def function_name(fn):
+    """The name a plain function is saved under; ValueError if it has none to be found by."""
+    if fn in _saved_names:
+        return _saved_names[fn]
+    raise ValueError(
+        f"The function {getattr(fn, '__name__', fn)!r} cannot be saved: register it with "
+        "minikeras.saving.register_keras_serializable() so that loading can find it by name."
+    )
+
 
 def _serialize_value(value):
     if isinstance(value, Configurable):
-        return {"class_name": type(value).__name__, "config": value.get_config()}
+        return value.serialized()
     if isinstance(value, tuple):
         return list(value)
     return value
@@ -63,6 +133,7 @@ def snake_case(name):
 def serialize(obj):
     """Return ``{"class_name": ..., "config": ...}`` for any configurable object."""
     return _serialize_value(obj)
+
 
 
 class Registry:
@@ -135,20 +206,26 @@ class Registry:
         if identifier is None or isinstance(identifier, self.base):
             return identifier
         if isinstance(identifier, str):
-            return self._find(identifier, custom_objects)()
+            return self._instantiate(self._find(identifier, custom_objects), identifier)
         if isinstance(identifier, dict):
             if "class_name" not in identifier:
                 raise ValueError(
                     f"Could not interpret {self.kind} identifier: {identifier!r}. "
                     "A dict identifier needs the keys 'class_name' and 'config'."
                 )
-            cls = self._find(identifier["class_name"], custom_objects)
+            name, config = identifier["class_name"], identifier.get("config") or {}
+            if not isinstance(config, dict):
+                raise ValueError(f"The config of {self.kind} {name!r} must be a dict, "
+                                 f"got {config!r}.")
+            cls = self._find(name, custom_objects)
+            if not isinstance(cls, type):
+                raise ValueError(f"{self.kind.capitalize()} {name!r} is a function; give it "
+                                 "by name, not with a config.")
             try:
-                return cls.from_config(dict(identifier.get("config") or {}))
+                return cls.from_config(dict(config))
             except TypeError as error:
                 raise ValueError(
-                    f"Could not build {self.kind} {identifier['class_name']!r} from config "
-                    f"{identifier.get('config')!r}: {error}."
+                    f"Could not build {self.kind} {name!r} from config {config!r}: {error}."
                 ) from None
         if isinstance(identifier, type) and issubclass(identifier, self.base):
             return identifier()
@@ -161,14 +238,40 @@ class Registry:
             f"{_article(self.base.__name__)} instance, or a config dict."
         )
 
+    def _instantiate(self, found, name):
+        if isinstance(found, type):
+            return found()
+        if self.function_wrapper is not None:
+            return self.function_wrapper(found)
+        raise ValueError(f"{name!r} names a function, which is not {_article(self.kind)}.")
+
     def serialize(self, obj):
         """Return the config dict of ``obj`` (see :func:`serialize`)."""
         return serialize(obj)
 
     def _find(self, name, custom_objects):
-        if custom_objects and name in custom_objects:
-            return custom_objects[name]
+        """The class (or function) ``name`` refers to: from ``custom_objects`` (also by the
+        part after ``"package>"``), the registered custom objects, then this family."""
+        if not isinstance(name, str):
+            return self.lookup(name)
+        for table in [custom_objects or {}] + getattr(_scope, "stack", [])[::-1]:
+            for key in (name, name.split(">", 1)[-1]):
+                if key in table:
+                    return self._check_family(table[key], name)
+        if name in _custom_objects:
+            return self._check_family(_custom_objects[name], name)
         return self.lookup(name)
+
+    def _check_family(self, obj, name):
+        is_member = isinstance(obj, type) and issubclass(obj, self.base)
+        is_function = (not isinstance(obj, type) and callable(obj)
+                       and self.function_wrapper is not None)
+        if not (is_member or is_function):
+            raise ValueError(
+                f"Could not interpret {self.kind} identifier {name!r}: it refers to {obj!r}, "
+                f"which is not {_article(self.base.__name__)}."
+            )
+        return obj
 
     @staticmethod
     def _key(name):

@@ -21,7 +21,8 @@ from autograd.tracer import getval as raw_value
 
 from . import config, regularizers, validation
 
-__all__ = ["Variable", "no_state_updates", "updates_allowed", "value_of"]
+__all__ = ["Variable", "no_state_updates", "updates_allowed", "value_of", "planned_weights",
+           "check_planned"]
 
 _scope = threading.local()
 
@@ -44,6 +45,38 @@ def no_state_updates():
 def updates_allowed():
     """False inside :func:`no_state_updates`."""
     return not getattr(_scope, "depth", 0)
+
+
+@contextlib.contextmanager
+def planned_weights(shapes):
+    """Inside this block, every weight a layer creates must be one of ``shapes``
+    (``{path: (shape, dtype)}``), checked before anything is allocated, and starts at zero
+    instead of running its initializer: its values come from a file.
+
+    Loading uses it, so that a forged architecture cannot make minikeras allocate more than
+    the file holds, and so that loading draws nothing from the random generators.
+    """
+    previous = getattr(_scope, "planned", None)
+    _scope.planned = dict(shapes)
+    try:
+        yield
+    finally:
+        _scope.planned = previous
+
+
+def check_planned(path, shape, dtype):
+    """False outside :func:`planned_weights`; inside, True if ``path`` is planned with this
+    shape and a floating dtype, else ValueError."""
+    planned = getattr(_scope, "planned", None)
+    if planned is None:
+        return False
+    if path not in planned:
+        raise ValueError(f"the architecture creates a weight {path!r} the file does not hold")
+    expected, expected_dtype = planned[path]
+    if tuple(expected) != tuple(shape) or np.dtype(expected_dtype).kind != "f":
+        raise ValueError(f"the architecture makes {path!r} of shape {tuple(shape)}, but the "
+                         f"file holds {tuple(expected)} of {expected_dtype}")
+    return True
 
 
 def value_of(x):

@@ -29,7 +29,7 @@ from autograd import make_vjp
 from .. import config, initializers, regularizers, validation
 from ..ops import is_traced
 from ..registry import Configurable, Registry, snake_case
-from ..variables import Variable, no_state_updates
+from ..variables import Variable, check_planned, no_state_updates
 
 __all__ = ["Layer", "get", "register", "serialize", "has_own_backward", "unique_name"]
 
@@ -85,7 +85,7 @@ class Layer(Configurable):
             raise ValueError(f"Argument `name` must be a string, got {validation.describe(name)}.")
         self.name = name or unique_name(snake_case(type(self).__name__))
         self._trainable = bool(trainable)
-        self.dtype = None if dtype is None else np.dtype(dtype).name
+        self.dtype = None if dtype is None else _float_dtype(dtype)
         if input_dim is not None:
             input_shape = (validation.check_int("input_dim", input_dim, minimum=1),)
         self._declared_input_shape = None if input_shape is None else tuple(input_shape)
@@ -153,10 +153,15 @@ class Layer(Configurable):
         shape = tuple(validation.check_int("shape", int(s), minimum=0) for s in shape)
         dtype = dtype or self.dtype or config.floatx()
         name = name or f"weight_{len(self._variables)}"
-        variable = Variable(initializers.get(initializer)(shape, dtype=dtype), name=name,
+        path = f"{self.name}/{name}"
+        if check_planned(path, shape, dtype):  # loading: the values come from the file
+            value = np.zeros(shape, dtype=dtype)
+        else:
+            value = initializers.get(initializer)(shape, dtype=dtype)
+        variable = Variable(value, name=name,
                             trainable=trainable and self._trainable, dtype=dtype,
                             regularizer=regularizers.get(regularizer),
-                            path=f"{self.name}/{name}")
+                            path=path)
         variable.created_trainable = bool(trainable)
         self._adopt(variable)
         return variable
@@ -373,7 +378,9 @@ class Layer(Configurable):
 
     def get_config(self):
         config = {k: v for k, v in super().get_config().items() if k not in _BASE_ARGUMENTS}
-        config.update(name=self.name, trainable=self.trainable, dtype=self.dtype)
+        weights = self.weights
+        dtype = self.dtype or (weights[0].dtype.name if weights else None)
+        config.update(name=self.name, trainable=self.trainable, dtype=dtype)
         if self._declared_input_shape is not None:
             config["input_shape"] = list(self._declared_input_shape)
         return config
@@ -387,6 +394,17 @@ class Layer(Configurable):
 _BASE_ARGUMENTS = ("name", "trainable", "dtype", "input_shape", "input_dim")
 
 _training_cache = {}
+
+
+def _float_dtype(dtype):
+    try:
+        name = np.dtype(dtype).name
+    except TypeError:
+        name = None
+    if name not in ("float16", "float32", "float64"):
+        raise ValueError(f"Argument `dtype` must be a float type such as 'float32', got "
+                         f"{validation.describe(dtype)}.")
+    return name
 
 
 def _call_takes_training(cls):

@@ -1,5 +1,42 @@
-"""Models: ``Sequential`` and the trainer behind its ``fit``."""
+"""Models: ``Sequential``, the trainer behind its ``fit``, and Keras' model functions."""
 
+import json
+
+from .. import validation
+from ..saving import load_model, save_model
 from .sequential import Sequential
 
-__all__ = ["Sequential"]
+__all__ = ["Sequential", "load_model", "save_model", "model_from_json", "clone_model"]
+
+
+def model_from_json(json_string, custom_objects=None):
+    """The model ``model.to_json()`` described: same architecture, fresh weights.
+
+    Raises
+    ------
+    ValueError
+        If the text is not such a description or names an unregistered class.
+    """
+    try:
+        description = json.loads(json_string, parse_constant=_refuse)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"Argument `json_string` is not valid JSON: {error}.") from None
+    if not isinstance(description, dict) or description.get("class_name") != "Sequential" \
+            or set(description) != {"class_name", "config"}:
+        raise ValueError(
+            "Argument `json_string` must describe {'class_name': 'Sequential', 'config': ...}, "
+            f"got {validation.describe(description)}."
+        )
+    return Sequential.from_config(description["config"], custom_objects)
+
+
+def clone_model(model, custom_objects=None):
+    """A new model with ``model``'s architecture and freshly initialized weights, not
+    compiled (as Keras' ``clone_model``)."""
+    if not isinstance(model, Sequential):
+        raise ValueError(f"Argument `model` must be a Sequential, got {validation.describe(model)}.")
+    return Sequential.from_config(model.get_config(), custom_objects)
+
+
+def _refuse(name):
+    raise ValueError(f"the literal {name} is not allowed")

@@ -4,9 +4,11 @@ This module holds the structure (adding, building and popping layers) and the we
 ``compile``, ``fit``, ``evaluate`` and ``predict`` come from the trainer.
 """
 
+import json
+
 import numpy as np
 
-from .. import validation
+from .. import layers as layers_module, validation
 from ..layers import Input, Layer
 from ..layers.base import unique_name
 from .summary import summary_table
@@ -253,13 +255,72 @@ class Sequential(Trainer):
             )
 
     def get_config(self):
-        """The architecture: the ``Input`` shape and every layer's config."""
+        """The architecture: the name, the ``Input`` shape and every layer's config."""
         return {
             "name": self.name,
             "input_shape": None if self._input_shape is None else list(self._input_shape[1:]),
-            "layers": [{"class_name": type(layer).__name__, "config": layer.get_config()}
-                       for layer in self._layers],
+            "layers": [layer.serialized() for layer in self._layers],
         }
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A new, uncompiled model with the architecture of :meth:`get_config`'s dict.
+
+        Layer classes are looked up by name in the layer registry and ``custom_objects``
+        only. The model is built if the config gives an input shape (fresh weights).
+
+        Raises
+        ------
+        ValueError
+            If the config is malformed or names a layer class that is not registered.
+        """
+        if not isinstance(config, dict) or set(config) - {"name", "input_shape", "layers"}:
+            raise ValueError(
+                "Argument `config` must be a dict with the keys 'name', 'input_shape' and "
+                f"'layers', got {validation.describe(config)}."
+            )
+        entries = config.get("layers", [])
+        if not isinstance(entries, list):
+            raise ValueError(f"The config's 'layers' must be a list, got {entries!r}.")
+        input_shape = config.get("input_shape")
+        model = cls(name=config.get("name"))
+        if input_shape is not None:
+            model.add(Input(tuple(validation.check_int("input_shape entry", d, minimum=1)
+                                  for d in _as_list(input_shape, "input_shape"))))
+        for entry in entries:
+            model.add(layers_module.get(entry, custom_objects=custom_objects))
+        return model
+
+    def to_json(self):
+        """The architecture as JSON text (``minikeras.models.model_from_json`` reads it)."""
+        return json.dumps({"class_name": "Sequential", "config": self.get_config()})
+
+    # ---------------------------------------------------------------- saving
+    def save(self, filepath):
+        """Write the model (architecture, compile settings, weights and optimizer state) to
+        one file; see :func:`minikeras.saving.save_model`."""
+        from ..saving import save_model  # saving sits above models
+
+        save_model(self, filepath)
+
+    def save_weights(self, filepath):
+        """Write the weights, by path name, to an ``.npz`` file (any file name)."""
+        from ..saving import save_weights
+
+        save_weights(self, filepath)
+
+    def load_weights(self, filepath):
+        """Read weights written by :meth:`save_weights` or :meth:`save`; every weight is
+        checked before any is assigned, so a failed load changes nothing."""
+        from ..saving import load_weights
+
+        load_weights(self, filepath)
 
     def __repr__(self):
         return f"<Sequential name={self.name!r}, layers={len(self._layers)}, built={self.built}>"
+
+
+def _as_list(value, what):
+    if not isinstance(value, (list, tuple)):
+        raise ValueError(f"The config's {what!r} must be a list, got {value!r}.")
+    return list(value)

@@ -90,6 +90,36 @@ class Trainer:
         self._plan = None
         self.compiled = True
 
+    def get_compile_config(self):
+        """The arguments of the last :meth:`compile`, as JSON-friendly configs (None if
+        not compiled), as Keras' ``get_compile_config``."""
+        if not self.compiled:
+            return None
+        return {"optimizer": optimizers.serialize(self.optimizer),
+                "loss": losses.serialize(self.loss),
+                "metrics": [m if isinstance(m, (str, dict)) else
+                            metrics_module.serialize(metrics_module.get(m))
+                            for m in self._metric_identifiers],
+                "gradients": self.gradient_mode}
+
+    def compile_from_config(self, config, custom_objects=None):
+        """Compile with the settings :meth:`get_compile_config` returned; names are looked up
+        in the registries and ``custom_objects`` only."""
+        if not isinstance(config, dict) or set(config) - {"optimizer", "loss", "metrics",
+                                                          "gradients"}:
+            raise ValueError(
+                "Argument `config` must be a dict with the keys 'optimizer', 'loss', 'metrics' "
+                f"and 'gradients', got {validation.describe(config)}."
+            )
+        metrics = config.get("metrics") or []
+        if not isinstance(metrics, list):
+            raise ValueError(f"The compile config's 'metrics' must be a list, got {metrics!r}.")
+        self.compile(optimizer=optimizers.get(config.get("optimizer"), custom_objects),
+                     loss=losses.get(config.get("loss"), custom_objects),
+                     metrics=[m if isinstance(m, str) and ">" not in m
+                              else metrics_module.get(m, custom_objects) for m in metrics],
+                     gradients=config.get("gradients", "backprop"))
+
     @property
     def metrics(self):
         """The compiled metric objects (resolved once the model is built)."""

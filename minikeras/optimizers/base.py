@@ -18,7 +18,7 @@ import numpy as np
 from .. import validation
 from ..registry import Configurable, Registry
 from ..variables import Variable
-from . import packing
+from . import packing, schedules
 from .schedules import LearningRateSchedule
 
 __all__ = ["Optimizer", "get", "register", "serialize"]
@@ -131,6 +131,11 @@ class Optimizer(Configurable):
         kinds = len(self.slot_names())
         return [slots[k] for k in range(kinds) for slots in self._slots]
 
+    @property
+    def built_variables(self):
+        """The variables this optimizer keeps state for, in the order of its state."""
+        return list(self._trained)
+
     def slots_for(self, variable):
         """The state variables kept for ``variable`` (empty before it was built)."""
         position = self._index.get(variable)
@@ -226,6 +231,14 @@ class Optimizer(Configurable):
             scale = self.global_clipnorm / max(norm, self.global_clipnorm)
             for v in variables:
                 v.grad *= scale
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """Build an optimizer from :meth:`get_config`'s dict (a schedule given as a config)."""
+        config = dict(config)
+        if isinstance(config.get("learning_rate"), dict):
+            config["learning_rate"] = schedules.get(config["learning_rate"], custom_objects)
+        return cls(**config)
 
     def get_config(self):
         config = super().get_config()

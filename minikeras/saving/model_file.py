@@ -1,0 +1,266 @@
+"""Model files: what ``model.save``, ``load_model``, ``save_weights`` and ``load_weights`` do.
+
+A model file is a zip archive (see :mod:`minikeras.saving.archive`) of::
+
+    config.json              format, versions, architecture, compile settings, manifest
+    weights/00000.npy ...    every weight, in model.weights order
+    optimizer/00000.npy ...  every optimizer state variable, in optimizer.variables order
+
+``config.json`` holds ``{"format": "minikeras", "format_version": 1, "minikeras_version",
+"model": {"class_name": "Sequential", "config"}, "compile": null or {"optimizer", "loss",
+"metrics", "gradients"}, "weights": [{"path", "member"}], "optimizer": null or
+{"iterations", "variables": [{"path", "weight", "member"}]}}``. A weights file is a plain
+``.npz`` archive: one ``<weight path>.npy`` member per weight.
+
+Loading builds the architecture from the registries alone, with every weight's shape
+checked against the file before anything is allocated, reads and checks every array, and
+only then assigns: a failed load raises :class:`ModelFileError` and changes nothing.
+"""
+
+import contextlib
+
+from .. import __version__, validation
+from ..registry import custom_object_scope
+from ..variables import planned_weights
+from .archive import ArchiveReader, ModelFileError, atomic_write, write_archive
+
+__all__ = ["FORMAT_VERSION", "save_model", "load_model", "save_weights", "load_weights"]
+
+#: The version of the file format this release writes; it reads this version only.
+FORMAT_VERSION = 1
+_KEYS = {"format", "format_version", "minikeras_version", "model", "compile", "weights",
+         "optimizer"}
+
+
+# ---------------------------------------------------------------------- saving
+def save_model(model, filepath):
+    """Write ``model`` to one file, atomically: any name or extension (Keras users write
+    ``"model.keras"``).
+
+    Raises
+    ------
+    ValueError
+        If the model is not built, or holds an object that cannot be saved (a plain
+        function that is not registered).
+    FileNotFoundError
+        If the folder does not exist.
+    """
+    model._require_built("save")
+    arrays, weights = {}, []
+    for i, weight in enumerate(model.weights):
+        member = f"weights/{i:05d}.npy"
+        weights.append({"path": weight.path, "member": member})
+        arrays[member] = weight.value
+    config = {"format": "minikeras", "format_version": FORMAT_VERSION,
+              "minikeras_version": __version__,
+              "model": {"class_name": "Sequential", "config": model.get_config()},
+              "compile": model.get_compile_config(), "weights": weights, "optimizer": None}
+    if model.compiled:
+        state = []
+        optimizer = model.optimizer
+        owners = {slot: weight for weight in optimizer.built_variables
+                  for slot in optimizer.slots_for(weight)}
+        for i, slot in enumerate(optimizer.variables):
+            member = f"optimizer/{i:05d}.npy"
+            state.append({"path": slot.path, "weight": owners[slot].path,
+                          "member": member})
+            arrays[member] = slot.value
+        config["optimizer"] = {"iterations": int(optimizer.iterations), "variables": state}
+    atomic_write(filepath, lambda file: write_archive(file, config, arrays))
+
+
+def save_weights(model, filepath):
+    """Write the weights to an ``.npz`` file (one ``<path>.npy`` member each), atomically.
+
+    Any file name is accepted; Keras' ``".weights.h5"`` spelling gives npz content too.
+    """
+    model._require_built("save_weights")
+    arrays = {f"{w.path}.npy": w.value for w in model.weights}
+    atomic_write(filepath, lambda file: write_archive(file, None, arrays))
+
+
+# ---------------------------------------------------------------------- loading
+def load_model(filepath, custom_objects=None, compile=True):
+    """Read a model written by ``model.save``.
+
+    Nothing in the file is executed, imported or unpickled: layer, loss, metric and
+    optimizer names are looked up in minikeras' registries and ``custom_objects`` only.
+
+    Parameters
+    ----------
+    filepath : str or path-like
+    custom_objects : dict, optional
+        ``{name: class or function}`` for objects not registered with
+        :func:`minikeras.saving.register_keras_serializable`.
+    compile : bool
+        Compile with the saved settings and restore the optimizer state, so that training
+        goes on as if never stopped (if the model was compiled when saved).
+
+    Returns
+    -------
+    Sequential
+
+    Raises
+    ------
+    ModelFileError
+        If the file is malformed, truncated, forged or names unknown objects.
+    FileNotFoundError
+        If there is no such file.
+    """
+    from ..models.sequential import Sequential  # models sit below saving
+
+    with ArchiveReader(filepath) as reader:
+        config = _check_config(reader.read_json("config.json") if reader.has("config.json")
+                               else _missing(reader, "config.json"), reader.path)
+        weights = _manifest(config["weights"], ("path", "member"), "weights", reader)
+        planned = {entry["path"]: reader.array_header(entry["member"]) for entry in weights}
+        with _as_file_error(reader.path, "its architecture"), \
+                custom_object_scope(custom_objects), planned_weights(planned):
+            model = Sequential.from_config(_model_config(config["model"]), custom_objects)
+            if not model.built:
+                raise ValueError("the architecture has no input shape, so it has no weights")
+        values = _read_weights(reader, model, {e["path"]: e["member"] for e in weights})
+        state = None
+        if compile and config["compile"] is not None:
+            with _as_file_error(reader.path, "its compile settings"), \
+                    custom_object_scope(custom_objects):
+                model.compile_from_config(config["compile"], custom_objects)
+            if config["optimizer"] is not None:
+                state = _read_optimizer_state(reader, model, config["optimizer"])
+    _assign(model.weights, values)
+    if state is not None:
+        iterations, slots, arrays = state
+        _assign(slots, arrays)
+        model.optimizer.iterations = iterations
+    return model
+
+
+def load_weights(model, filepath):
+    """Read every weight of ``model`` from a weights file (or a model file), checking all of
+    them before assigning any.
+
+    Raises
+    ------
+    ModelFileError
+        If a weight is missing, has the wrong shape, or the file holds others.
+    """
+    model._require_built("load_weights")
+    with ArchiveReader(filepath) as reader:
+        if reader.has("config.json"):
+            config = _check_config(reader.read_json("config.json"), reader.path)
+            entries = _manifest(config["weights"], ("path", "member"), "weights", reader)
+            members = {e["path"]: e["member"] for e in entries}
+        else:
+            members = {name[:-len(".npy")]: name for name in reader.members}
+            if any(not name.endswith(".npy") for name in reader.members):
+                raise ModelFileError(f"{reader.path!r} is not a weights file: it holds "
+                                     f"{sorted(reader.members)}.")
+        values = _read_weights(reader, model, members)
+    _assign(model.weights, values)
+
+
+def _read_weights(reader, model, members):
+    """Every weight's array from ``{path: member}``, checked against the model's weights."""
+    paths = [w.path for w in model.weights]
+    if sorted(paths) != sorted(members):
+        missing = sorted(set(paths) - set(members))
+        extra = sorted(set(members) - set(paths))
+        raise ModelFileError(
+            f"{reader.path!r} does not hold the model's weights: missing {missing}, "
+            f"not in the model {extra}."
+        )
+    return [reader.read_array(members[w.path], w.shape) for w in model.weights]
+
+
+def _read_optimizer_state(reader, model, config):
+    entries = _manifest(config.get("variables"), ("path", "weight", "member"),
+                        "optimizer variables", reader)
+    iterations = config.get("iterations")
+    if not isinstance(iterations, int) or isinstance(iterations, bool) or iterations < 0:
+        raise ModelFileError(f"{reader.path!r}: the optimizer's iterations must be an integer "
+                             f">= 0, got {iterations!r}.")
+    by_path = {w.path: w for w in model.trainable_weights + model.non_trainable_weights}
+    owners = list(dict.fromkeys(e["weight"] for e in entries))
+    unknown = [p for p in owners if p not in by_path]
+    if unknown:
+        raise ModelFileError(f"{reader.path!r}: optimizer state for {unknown}, which the "
+                             "model does not have.")
+    optimizer = model.optimizer
+    optimizer.build([by_path[p] for p in owners])
+    slots = optimizer.variables
+    if [s.path for s in slots] != [e["path"] for e in entries]:
+        raise ModelFileError(
+            f"{reader.path!r}: the optimizer state {[e['path'] for e in entries]} does not "
+            f"fit {type(optimizer).__name__}, which keeps {[s.path for s in slots]}."
+        )
+    arrays = [reader.read_array(e["member"], s.shape) for e, s in zip(entries, slots)]
+    return iterations, slots, arrays
+
+
+def _assign(variables, arrays):
+    for variable, array in zip(variables, arrays):
+        variable.value[...] = array
+
+
+# ---------------------------------------------------------------------- checks
+def _check_config(config, path):
+    if not isinstance(config, dict) or config.get("format") != "minikeras":
+        raise ModelFileError(f"{path!r} is not a minikeras model file (its config.json has "
+                             "no 'format': 'minikeras').")
+    unknown = set(config) - _KEYS
+    missing = _KEYS - set(config)
+    if unknown or missing:
+        raise ModelFileError(f"{path!r}: config.json has unknown keys {sorted(unknown)} or "
+                             f"lacks {sorted(missing)}.")
+    version = config["format_version"]
+    if version != FORMAT_VERSION:
+        raise ModelFileError(
+            f"{path!r} has file format version {version!r}; minikeras {__version__} reads "
+            f"version {FORMAT_VERSION} (a newer minikeras may read it)."
+        )
+    for key, kind in (("compile", dict), ("optimizer", dict)):
+        if config[key] is not None and not isinstance(config[key], kind):
+            raise ModelFileError(f"{path!r}: config.json's {key!r} must be an object or "
+                                 f"null, got {validation.describe(config[key])}.")
+    return config
+
+
+def _model_config(entry):
+    if not isinstance(entry, dict) or entry.get("class_name") != "Sequential" \
+            or set(entry) != {"class_name", "config"}:
+        raise ValueError(f"the model entry must be {{'class_name': 'Sequential', 'config': "
+                         f"...}}, got {validation.describe(entry)}")
+    return entry["config"]
+
+
+def _manifest(entries, keys, what, reader):
+    """Check a list of ``{key: str}`` records naming existing, distinct members."""
+    if not isinstance(entries, list):
+        raise ModelFileError(f"{reader.path!r}: the {what} list is missing or malformed.")
+    seen = set()
+    for entry in entries:
+        if not isinstance(entry, dict) or set(entry) != set(keys) \
+                or not all(isinstance(entry[k], str) for k in keys):
+            raise ModelFileError(f"{reader.path!r}: malformed {what} entry "
+                                 f"{validation.describe(entry)}; expected string keys {keys}.")
+        if not reader.has(entry["member"]) or entry["member"] in seen:
+            raise ModelFileError(f"{reader.path!r}: the {what} entry {entry['path']!r} names "
+                                 f"the missing or repeated member {entry['member']!r}.")
+        seen.add(entry["member"])
+    return entries
+
+
+def _missing(reader, member):
+    raise ModelFileError(f"{reader.path!r} is not a minikeras model file: it has no {member} "
+                         "(a weights file is read with model.load_weights).")
+
+
+@contextlib.contextmanager
+def _as_file_error(path, what):
+    """Turn any failure while rebuilding from the file's config into a ModelFileError."""
+    try:
+        yield
+    except ModelFileError:
+        raise
+    except Exception as error:
+        raise ModelFileError(f"{path!r}: could not rebuild {what}: {error}") from error

@@ -131,8 +131,7 @@ class ArchiveReader:
         try:
             self._zip = zipfile.ZipFile(self._file)
             infos = self._zip.infolist()
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError,
-                NotImplementedError) as error:
+        except Exception as error:  # zipfile raises many kinds on damaged input
             self.close()
             raise ModelFileError(
                 f"{self.path!r} is not a minikeras file (not a readable zip archive: {error})."
@@ -165,19 +164,20 @@ class ArchiveReader:
             raise ModelFileError(f"{self.path!r} has no member {member!r}.")
         try:
             return self._zip.open(self.members[member])
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+        except Exception as error:
             raise ModelFileError(f"{self.path!r}: member {member!r} is unreadable: {error}.") \
                 from None
 
     def _read(self, stream, member, count):
         try:
             data = stream.read(count)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+            beyond = stream.read(1)  # reading to the end makes zipfile check the CRC
+        except Exception as error:
             raise ModelFileError(f"{self.path!r}: member {member!r} is damaged: {error}.") \
                 from None
-        if len(data) != count:
+        if len(data) != count or beyond:
             raise ModelFileError(
-                f"{self.path!r}: member {member!r} is truncated ({len(data)} of {count} bytes)."
+                f"{self.path!r}: member {member!r} does not hold the {count} bytes expected."
             )
         return data
 
@@ -213,8 +213,7 @@ class ArchiveReader:
             else:
                 raise ValueError(f"unknown .npy version {version}")
             offset = stream.tell()
-        except (ValueError, TypeError, SyntaxError, OSError, EOFError, zipfile.BadZipFile) \
-                as error:
+        except Exception as error:
             raise ModelFileError(f"{self.path!r}: {member!r} has no valid .npy header: "
                                  f"{error}.") from None
         if dtype.hasobject or dtype.fields is not None or dtype.kind not in "biuf" \

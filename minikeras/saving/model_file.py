@@ -70,7 +70,8 @@ def save_model(model, filepath):
 
 
 def save_weights(model, filepath):
-    """Write the weights to an ``.npz`` file (one ``<path>.npy`` member each), atomically.
+    """Write the weights to an ``.npz`` file (one ``<path>.npy`` member each, in
+    ``model.weights`` order), atomically.
 
     Any file name is accepted; Keras' ``".weights.h5"`` spelling gives npz content too.
     """
@@ -137,7 +138,8 @@ def load_model(filepath, custom_objects=None, compile=True):
 
 def load_weights(model, filepath):
     """Read every weight of ``model`` from a weights file (or a model file), checking all of
-    them before assigning any.
+    them before assigning any. Weights are matched by path name, or by position when the
+    names differ (a model built anew names its layers ``dense_2``, ... instead of ``dense``).
 
     Raises
     ------
@@ -160,16 +162,20 @@ def load_weights(model, filepath):
 
 
 def _read_weights(reader, model, members):
-    """Every weight's array from ``{path: member}``, checked against the model's weights."""
-    paths = [w.path for w in model.weights]
+    """Every weight's array from ``{path: member}`` (in the file's weight order), checked
+    against the model's weights: matched by path, or, when the paths differ (layers named
+    apart, as in two models built the same way), by position, as Keras matches them."""
+    weights = model.weights
+    paths = [w.path for w in weights]
     if sorted(paths) != sorted(members):
-        missing = sorted(set(paths) - set(members))
-        extra = sorted(set(members) - set(paths))
-        raise ModelFileError(
-            f"{reader.path!r} does not hold the model's weights: missing {missing}, "
-            f"not in the model {extra}."
-        )
-    return [reader.read_array(members[w.path], w.shape) for w in model.weights]
+        if len(members) != len(paths):
+            missing = sorted(set(paths) - set(members))
+            raise ModelFileError(
+                f"{reader.path!r} holds {len(members)} weights, the model has {len(paths)} "
+                f"(missing by name: {missing})."
+            )
+        members = dict(zip(paths, members.values()))
+    return [reader.read_array(members[w.path], w.shape) for w in weights]
 
 
 def _read_optimizer_state(reader, model, config):

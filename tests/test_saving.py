@@ -1,0 +1,404 @@
+"""Saving and loading: round trips, resuming, custom objects, bad files, atomic writes."""
+
+import copy
+import io
+import json
+import os
+import pickle
+import zipfile
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+import minikeras as mk
+from minikeras import (activations, initializers, layers, losses, metrics, optimizers,
+                       regularizers)
+from minikeras.optimizers import schedules
+from minikeras.saving import ModelFileError
+
+
+def _digits():
+    from sklearn.datasets import load_digits
+    from sklearn.preprocessing import StandardScaler
+
+    x, y = load_digits(return_X_y=True)
+    return StandardScaler().fit_transform(x[:400]).astype(np.float32), y[:400]
+
+
+def _model(optimizer, batch_norm):
+    mk.utils.set_random_seed(0)
+    model = mk.Sequential([mk.Input((64,)), layers.Dense(24, activation="relu",
+                                                         kernel_regularizer="l2"),
+                           *([layers.BatchNormalization()] if batch_norm else []),
+                           layers.Dropout(0.1), layers.Dense(10, activation="softmax")])
+    model.compile(optimizer=copy.deepcopy(optimizer), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy", "sparse_categorical_accuracy"])
+    return model
+
+
+@pytest.mark.parametrize("optimizer", [optimizers.Adam(1e-3),
+                                       optimizers.SGD(0.05, momentum=0.9, nesterov=True)],
+                         ids=["adam", "sgd_momentum"])
+@pytest.mark.parametrize("batch_norm", [False, True], ids=["plain", "batchnorm"])
+def test_resume_equals_uninterrupted_training(tmp_path, optimizer, batch_norm):
+    x, y = _digits()
+    straight = _model(optimizer, batch_norm)
+    straight.fit(x, y, batch_size=32, epochs=4, verbose=0)
+
+    interrupted = _model(optimizer, batch_norm)
+    interrupted.fit(x, y, batch_size=32, epochs=2, verbose=0)
+    path = tmp_path / "model.keras"
+    interrupted.save(path)
+    resumed = mk.models.load_model(path)
+    np.testing.assert_array_equal(resumed.predict(x, verbose=0),
+                                  interrupted.predict(x, verbose=0))
+    assert resumed.optimizer.iterations == interrupted.optimizer.iterations
+    resumed.fit(x, y, batch_size=32, epochs=2, verbose=0)
+    assert resumed.optimizer.iterations == straight.optimizer.iterations
+    for a, b in zip(straight.get_weights(), resumed.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert resumed.metrics_names == straight.metrics_names
+
+
+def test_saved_files_are_deterministic_and_any_name_works(tmp_path):
+    model = _model(optimizers.Adam(), False)
+    model.save(tmp_path / "a.keras")
+    model.save(tmp_path / "b.anything")
+    assert (tmp_path / "a.keras").read_bytes() == (tmp_path / "b.anything").read_bytes()
+    names = zipfile.ZipFile(tmp_path / "a.keras").namelist()
+    assert names[0] == "config.json" and all(n.endswith(".npy") for n in names[1:])
+
+
+def test_load_without_compiling(tmp_path):
+    model = _model(optimizers.Adam(), True)
+    model.save(tmp_path / "m.keras")
+    loaded = mk.models.load_model(tmp_path / "m.keras", compile=False)
+    assert not loaded.compiled
+    x = _digits()[0]
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_an_uncompiled_model_saves_and_loads(tmp_path):
+    model = mk.Sequential([mk.Input((3,)), layers.Dense(2)])
+    model.save(tmp_path / "m.keras")
+    loaded = mk.models.load_model(tmp_path / "m.keras")
+    assert not loaded.compiled
+    np.testing.assert_array_equal(loaded.get_weights()[0], model.get_weights()[0])
+
+
+def test_save_and_load_weights(tmp_path):
+    x, y = _digits()
+    model = _model(optimizers.Adam(), True)
+    model.fit(x, y, epochs=1, verbose=0)
+    model.save_weights(tmp_path / "w.weights.h5")
+    with np.load(tmp_path / "w.weights.h5", allow_pickle=False) as archive:  # npz content
+        assert sorted(archive.files) == sorted(w.path for w in model.weights)
+    other = _model(optimizers.Adam(), True)
+    other.load_weights(tmp_path / "w.weights.h5")
+    np.testing.assert_array_equal(other.predict(x, verbose=0), model.predict(x, verbose=0))
+    model.save(tmp_path / "full.keras")  # a model file serves load_weights too
+    third = _model(optimizers.Adam(), True)
+    third.load_weights(tmp_path / "full.keras")
+    for a, b in zip(third.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_failed_load_weights_changes_nothing(tmp_path):
+    model = _model(optimizers.Adam(), False)
+    model.save_weights(tmp_path / "w.npz")
+    wider = mk.Sequential([mk.Input((64,)), layers.Dense(24, activation="relu"),
+                           layers.Dense(11, activation="softmax")])
+    before = wider.get_weights()
+    with pytest.raises(ModelFileError, match="expected shape"):
+        wider.load_weights(tmp_path / "w.npz")
+    for a, b in zip(before, wider.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    deeper = mk.Sequential([mk.Input((64,)), layers.Dense(24), layers.Dense(10),
+                            layers.Dense(2)])
+    with pytest.raises(ModelFileError, match="holds 4 weights, the model has 6"):
+        deeper.load_weights(tmp_path / "w.npz")
+
+
+# ---------------------------------------------------------------- architecture
+
+def test_config_json_and_clone(tmp_path):
+    model = _model(optimizers.Adam(), True)
+    config = model.get_config()
+    rebuilt = mk.Sequential.from_config(config)
+    assert rebuilt.get_config() == config
+    from_json = mk.models.model_from_json(model.to_json())
+    assert from_json.get_config() == config and not from_json.compiled
+    clone = mk.models.clone_model(model)
+    assert clone.get_config() == config
+    assert not np.array_equal(clone.get_weights()[0], model.get_weights()[0])  # fresh
+    with pytest.raises(ValueError, match="json_string"):
+        mk.models.model_from_json('{"class_name": "Functional", "config": {}}')
+
+
+# A sample of constructor arguments for the classes that need some.
+REQUIRED = {"Dense": {"units": 3}, "Dropout": {"rate": 0.5}, "Activation": {"activation": "relu"},
+            "Input": {"shape": (3,)}, "InputLayer": {"shape": (3,)}}
+
+
+@pytest.mark.parametrize("family", [activations, initializers, layers, losses, metrics,
+                                    optimizers, regularizers, schedules],
+                         ids=lambda m: m.__name__)
+def test_every_registered_class_round_trips_its_config(family):
+    registry = family._registry if hasattr(family, "_registry") else family.base._registry
+    classes = {id(c): c for c in registry._classes.values()}.values()
+    for cls in classes:
+        obj = cls(**REQUIRED.get(cls.__name__, {}))
+        config = obj.get_config()
+        json.dumps(config)  # JSON-friendly
+        rebuilt = family.get(family.serialize(obj))
+        assert type(rebuilt) is cls and rebuilt.get_config() == config, cls
+
+
+# ---------------------------------------------------------------- custom objects
+
+@mk.saving.register_keras_serializable(package="Tests")
+class Gain(layers.Layer):
+    """A custom layer with its own constructor argument and get_config."""
+
+    def __init__(self, start=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.start = start
+
+    def build(self, input_shape):
+        self.g = self.add_weight((input_shape[-1],), initializer=initializers.Constant(self.start),
+                                 name="g")
+
+    def call(self, inputs):
+        return inputs * self.g
+
+    def get_config(self):
+        return {**super().get_config(), "start": self.start}
+
+
+@mk.saving.register_keras_serializable(package="Tests")
+def doubled_mse(y_true, y_pred):
+    return 2 * mk.ops.mean((y_true - y_pred) ** 2, axis=-1)
+
+
+class Unregistered(layers.Layer):
+    def call(self, inputs):
+        return inputs * 2
+
+
+def test_registered_custom_layer_and_function_save_and_load(tmp_path):
+    x = np.random.default_rng(0).normal(size=(16, 3))
+    model = mk.Sequential([mk.Input((3,)), Gain(start=0.5), layers.Dense(1)])
+    model.compile(optimizer="adam", loss=doubled_mse, metrics=[doubled_mse])
+    model.fit(x, x[:, :1], epochs=2, verbose=0)
+    model.save(tmp_path / "custom.keras")
+    assert "Tests>Gain" in mk.saving.get_custom_objects()
+    loaded = mk.models.load_model(tmp_path / "custom.keras")
+    assert isinstance(loaded.layers[0], Gain) and loaded.layers[0].start == 0.5
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert loaded.evaluate(x, x[:, :1], verbose=0) == model.evaluate(x, x[:, :1], verbose=0)
+
+
+def test_unregistered_classes_need_custom_objects(tmp_path):
+    model = mk.Sequential([mk.Input((3,)), Unregistered(), layers.Dense(1)])
+    model.save(tmp_path / "u.keras")
+    with pytest.raises(ModelFileError, match="Unregistered"):
+        mk.models.load_model(tmp_path / "u.keras")
+    loaded = mk.models.load_model(tmp_path / "u.keras",
+                                  custom_objects={"Unregistered": Unregistered})
+    assert isinstance(loaded.layers[0], Unregistered)
+
+
+def test_an_unregistered_function_cannot_be_saved(tmp_path):
+    model = mk.Sequential([mk.Input((3,)), layers.Dense(1)])
+    model.compile(optimizer="adam", loss=lambda t, p: (t - p) ** 2)
+    with pytest.raises(ValueError, match="register_keras_serializable"):
+        model.save(tmp_path / "f.keras")
+    assert not (tmp_path / "f.keras").exists() and os.listdir(tmp_path) == []
+
+
+# ---------------------------------------------------------------- durability
+
+def test_a_failed_save_keeps_the_old_file(tmp_path, monkeypatch):
+    model = _model(optimizers.Adam(), False)
+    path = tmp_path / "m.keras"
+    model.save(path)
+    old = path.read_bytes()
+    model.layers[0].kernel.assign(np.zeros((64, 24)))
+
+    def broken_replace(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(OSError, match="disk full"):
+        model.save(path)
+    monkeypatch.undo()
+    assert path.read_bytes() == old and os.listdir(tmp_path) == ["m.keras"]
+
+
+def test_a_missing_folder_is_a_clear_error(tmp_path):
+    model = _model(optimizers.Adam(), False)
+    with pytest.raises(FileNotFoundError, match="folder .* does not exist"):
+        model.save(tmp_path / "nope" / "m.keras")
+    with pytest.raises(FileNotFoundError, match="No file"):
+        mk.models.load_model(tmp_path / "nope.keras")
+
+
+# ---------------------------------------------------------------- bad files
+
+SENTINEL = "minikeras_sentinel_created"
+
+
+class Payload:
+    """Unpickling this would create the sentinel file: loading must never unpickle."""
+
+    def __init__(self, folder):
+        self.folder = folder
+
+    def __reduce__(self):
+        return (open, (os.path.join(self.folder, SENTINEL), "w"))
+
+
+def _saved(tmp_path):
+    mk.utils.set_random_seed(0)  # the same bytes every time
+    model = mk.Sequential([mk.Input((3,)), layers.Dense(2, activation="softmax", name="out")],
+                          name="saved")
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(np.ones((4, 3)), np.zeros(4), verbose=0)
+    path = tmp_path / "good.keras"
+    model.save(path)
+    return model, path
+
+
+def _members(path):
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def _rewrite(path, members, compress=zipfile.ZIP_STORED):
+    with zipfile.ZipFile(path, "w", compression=compress) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+
+
+def _edit_config(path, edit):
+    members = _members(path)
+    config = json.loads(members["config.json"])
+    edit(config)
+    members["config.json"] = json.dumps(config).encode()
+    _rewrite(path, members)
+
+
+def _npy(array, allow_pickle=False):
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=allow_pickle)
+    return buffer.getvalue()
+
+
+def _layer_class(name):
+    def edit(config):
+        config["model"]["config"]["layers"][0]["class_name"] = name
+    return edit
+
+
+def _forge_member(member, data):
+    def forge(path):
+        members = _members(path)
+        members[member] = data
+        _rewrite(path, members)
+    return forge
+
+
+BAD_FILES = {
+    "pickle payload": lambda path: path.write_bytes(pickle.dumps(Payload(str(path.parent)))),
+    "object array": lambda path: _forge_member(
+        "weights/00000.npy", _npy(np.array([Payload(str(path.parent))], dtype=object),
+                                  allow_pickle=True))(path),
+    "dotted class name": lambda path: _edit_config(path, _layer_class("os.system")),
+    "Lambda layer": lambda path: _edit_config(path, _layer_class("Lambda")),
+    "wrong shape": lambda path: _forge_member("weights/00000.npy",
+                                              _npy(np.ones((3, 5), np.float32)))(path),
+    "missing array": lambda path: _rewrite(path, {k: v for k, v in _members(path).items()
+                                                  if k != "weights/00001.npy"}),
+    "truncated file": lambda path: path.write_bytes(path.read_bytes()[:-200]),
+    "random bytes": lambda path: path.write_bytes(np.random.default_rng(0).bytes(3000)),
+    "empty file": lambda path: path.write_bytes(b""),
+    "huge shape in an npy header": lambda path: _forge_member(
+        "weights/00000.npy",
+        b"\x93NUMPY\x01\x00v\x00{'descr': '<f4', 'fortran_order': False, 'shape': "
+        b"(100000, 100000, 1000), }" + b" " * 42 + b"\n")(path),
+    "zip bomb member": lambda path: _rewrite(path, {**_members(path),
+                                                    "weights/00000.npy": bytes(50_000_000)},
+                                             compress=zipfile.ZIP_DEFLATED),
+    "NaN literal": lambda path: _forge_member(
+        "config.json", _members(path)["config.json"].replace(b'"format_version": 1',
+                                                             b'"format_version": NaN'))(path),
+    "huge units": lambda path: _edit_config(
+        path, lambda c: c["model"]["config"]["layers"][0]["config"].update(units=10**9)),
+    "unknown config key": lambda path: _edit_config(
+        path, lambda c: c["model"]["config"]["layers"][0]["config"].update(evil="x")),
+    "newer format": lambda path: _edit_config(path, lambda c: c.update(format_version=99)),
+    "extra weight in the manifest": lambda path: _edit_config(
+        path, lambda c: c["weights"].append({"path": "x/y", "member": "config.json"})),
+    "compile names an unknown loss": lambda path: _edit_config(
+        path, lambda c: c["compile"].update(loss="builtins.eval")),
+    "optimizer state of the wrong size": lambda path: _forge_member(
+        "optimizer/00000.npy", _npy(np.ones((4, 2), np.float32)))(path),
+}
+
+
+@pytest.mark.parametrize("damage", BAD_FILES.values(), ids=BAD_FILES.keys())
+def test_bad_files_raise_one_error_and_run_nothing(tmp_path, damage):
+    import tracemalloc
+
+    _, path = _saved(tmp_path)
+    damage(path)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ModelFileError):
+            mk.models.load_model(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert not (tmp_path / SENTINEL).exists()
+    assert peak < 20_000_000  # nothing forged made it allocate
+
+
+def test_bad_weights_files_leave_the_model_alone(tmp_path):
+    model, path = _saved(tmp_path)
+    before = model.get_weights()
+    for damage in ("object array", "wrong shape", "truncated file", "random bytes"):
+        BAD_FILES[damage](path)
+        with pytest.raises(ModelFileError):
+            model.load_weights(path)
+        for a, b in zip(before, model.get_weights()):
+            np.testing.assert_array_equal(a, b)
+        model.save(path)
+    assert not (tmp_path / SENTINEL).exists()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_mutated_files_load_equal_or_raise_the_one_error(tmp_path, data):
+    model, path = _saved(tmp_path)
+    original = bytearray(path.read_bytes())
+    kind = data.draw(st.sampled_from(["flip", "truncate", "insert", "overwrite"]))
+    position = data.draw(st.integers(0, len(original) - 1))
+    mutated = bytearray(original)
+    if kind == "flip":
+        mutated[position] ^= data.draw(st.integers(1, 255))
+    elif kind == "truncate":
+        mutated = mutated[:position]
+    elif kind == "insert":
+        mutated[position:position] = data.draw(st.binary(min_size=1, max_size=8))
+    else:
+        chunk = data.draw(st.binary(min_size=1, max_size=16))
+        mutated[position:position + len(chunk)] = chunk
+    path.write_bytes(bytes(mutated))
+    try:
+        loaded = mk.models.load_model(path)
+    except ModelFileError:
+        return
+    for a, b in zip(loaded.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert loaded.get_config() == model.get_config()

@@ -15,7 +15,9 @@ from . import ops, validation
 from .registry import Configurable, Registry, function_name
 
 __all__ = ["Activation", "FunctionActivation", "Linear", "ReLU", "LeakyReLU", "ELU", "Sigmoid",
-           "Tanh", "Softmax", "Softplus", "GELU", "SiLU", "get", "register", "serialize"]
+           "Tanh", "Softmax", "Softplus", "GELU", "SiLU", "linear", "relu", "leaky_relu", "elu",
+           "sigmoid", "tanh", "softmax", "softplus", "gelu", "silu", "swish", "get",
+           "register", "serialize"]
 
 
 class Activation(Configurable):
@@ -80,11 +82,33 @@ class Linear(Activation):
 
 @register("relu")
 class ReLU(Activation):
-    """``a = max(z, 0)``; ``dL/dz = grad * (z > 0)``."""
+    """Rectified linear unit, as Keras' ``relu(x, negative_slope, max_value, threshold)``.
+
+    With the defaults ``a = max(z, 0)`` and ``dL/dz = grad * (z > 0)``. In general::
+
+        a = clip(z * (z > threshold), 0, max_value) - negative_slope * max(threshold - z, 0)
+
+    (no clipping when ``max_value`` is None and ``threshold`` is not 0, as in Keras).
+
+    Parameters
+    ----------
+    negative_slope : float, default 0
+    max_value : float, optional
+    threshold : float, default 0
+    """
 
     _zeros_cache = None
 
+    def __init__(self, negative_slope=0.0, max_value=None, threshold=0.0):
+        self.negative_slope = validation.check_float("negative_slope", negative_slope, low=0.0)
+        self.max_value = validation.check_float("max_value", max_value, low=0.0,
+                                                allow_none=True)
+        self.threshold = validation.check_float("threshold", threshold)
+        self._plain = not self.negative_slope and max_value is None and not self.threshold
+
     def __call__(self, z):
+        if not self._plain:
+            return self._general(z)
         if ops.is_traced(z) or np.ndim(z) == 0 or not isinstance(z, np.ndarray):
             return ops.relu(z)
         # numpy's maximum against a row of zeros runs vectorised; against the scalar 0 it
@@ -94,8 +118,27 @@ class ReLU(Activation):
             zeros = self._zeros_cache = np.zeros(z.shape[-1:], dtype=z.dtype)
         return np.maximum(z, zeros)
 
+    def _general(self, z):
+        z, xp = ops.array_and_namespace(z)
+        positive = z * (ops.stop_gradient(z) > self.threshold)
+        if self.max_value is not None or not self.threshold:
+            positive = xp.clip(positive, 0, np.inf if self.max_value is None else self.max_value)
+        if self.negative_slope:
+            positive = positive - self.negative_slope * xp.maximum(self.threshold - z, 0)
+        return positive
+
     def backward(self, z, a, grad):
-        return grad * (z > 0)
+        if self._plain:
+            return grad * (z > 0)
+        slope = z > self.threshold
+        if self.max_value is not None or not self.threshold:
+            slope &= z > 0
+            if self.max_value is not None:
+                slope &= z < self.max_value
+        slope = slope.astype(grad.dtype)
+        if self.negative_slope:
+            slope += (z < self.threshold) * np.asarray(self.negative_slope, dtype=grad.dtype)
+        return grad * slope
 
 
 @register("leaky_relu")
@@ -219,3 +262,72 @@ class SiLU(Activation):
     def backward(self, z, a, grad):
         s = ops.sigmoid(z)
         return grad * s * (1 + z * (1 - s))
+
+
+# ---------------------------------------------------------------- Keras' function forms
+# ``activation=activations.relu`` resolves to ``ReLU()`` (hand-written backward); called
+# directly, each computes its activation.
+_function_form = _registry.function_form
+
+
+@_function_form(Linear)
+def linear(x):
+    """``x``."""
+    return Linear()(x)
+
+
+@_function_form(ReLU)
+def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
+    """Rectified linear unit (see :class:`ReLU`)."""
+    return ReLU(negative_slope, max_value, threshold)(x)
+
+
+@_function_form(LeakyReLU)
+def leaky_relu(x, negative_slope=0.2):
+    """``x`` if ``x > 0`` else ``negative_slope * x``."""
+    return LeakyReLU(negative_slope)(x)
+
+
+@_function_form(ELU)
+def elu(x, alpha=1.0):
+    """``x`` if ``x > 0`` else ``alpha * (exp(x) - 1)``."""
+    return ELU(alpha)(x)
+
+
+@_function_form(Sigmoid)
+def sigmoid(x):
+    """``1 / (1 + exp(-x))``."""
+    return Sigmoid()(x)
+
+
+@_function_form(Tanh)
+def tanh(x):
+    """``tanh(x)``."""
+    return Tanh()(x)
+
+
+@_function_form(Softmax)
+def softmax(x, axis=-1):
+    """``exp(x) / sum(exp(x))`` along ``axis``."""
+    return Softmax(axis)(x)
+
+
+@_function_form(Softplus)
+def softplus(x):
+    """``log(1 + exp(x))``."""
+    return Softplus()(x)
+
+
+@_function_form(GELU)
+def gelu(x, approximate=False):
+    """``x * Phi(x)`` (see :class:`GELU`)."""
+    return GELU(approximate)(x)
+
+
+@_function_form(SiLU)
+def silu(x):
+    """``x * sigmoid(x)``."""
+    return SiLU()(x)
+
+
+swish = silu

@@ -21,39 +21,66 @@ from .registry import Configurable, Registry, function_name, snake_case
 
 __all__ = ["Loss", "MeanSquaredError", "MeanAbsoluteError", "Huber", "BinaryCrossentropy",
            "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "LossFunctionWrapper",
+           "mean_squared_error", "mean_absolute_error", "huber", "binary_crossentropy",
+           "categorical_crossentropy", "sparse_categorical_crossentropy", "mse", "mae",
            "per_sample_weights", "align_targets", "get", "register", "serialize"]
 
 
 class Loss(Configurable):
     """Base class of losses.
 
+    Subclass it the Keras way: implement ``call(y_true, y_pred)`` returning one value per
+    sample (or per element, averaged over each sample's elements), written with
+    ``minikeras.ops``; autograd supplies the gradient. Built-in losses also write
+    ``sample_gradient`` by hand.
+
     Parameters
     ----------
     name : str, optional
         Defaults to the snake_case class name.
+    reduction : {"sum_over_batch_size", "sum"}
+        How per-sample losses become one number: their mean (Keras' default) or their sum.
     """
 
     #: True for losses whose targets are integer class labels.
     sparse_targets = False
 
-    def __init__(self, name=None):
+    def __init__(self, name=None, reduction="sum_over_batch_size"):
         self.name = name or snake_case(type(self).__name__)
+        self.reduction = validation.check_choice("reduction", reduction,
+                                                 ("sum_over_batch_size", "sum"))
 
     def call(self, y_true, y_pred):
         """Per-sample loss values, shape ``(n,)``."""
-        raise NotImplementedError
+        raise NotImplementedError(
+            f"{type(self).__name__} must implement call(y_true, y_pred), returning the loss "
+            "of each sample.")
+
+    def per_sample(self, y_true, y_pred):
+        """:meth:`call`'s values, one per sample: per-element values are averaged over each
+        sample (as Keras reduces them); a single value is taken as every sample's."""
+        values = self.call(y_true, y_pred)
+        if np.ndim(values) == 0:
+            return values * np.ones(len(y_pred))
+        if np.ndim(values) > 1:
+            return ops.mean(ops.reshape(values, (len(y_pred), -1)), axis=-1)
+        return values
 
     def sample_gradient(self, y_true, y_pred):
-        """Derivative of each sample's loss with respect to its ``y_pred`` row."""
-        raise NotImplementedError
+        """Derivative of each sample's loss with respect to its ``y_pred`` row; by default
+        autograd differentiates :meth:`call`."""
+        grad = autograd.grad(lambda p: ops.sum(self.per_sample(y_true, p)))(y_pred)
+        return np.asarray(grad, dtype=y_pred.dtype)  # autograd may widen float32
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        """Return ``sum(sample_weight * call(y_true, y_pred)) / n``."""
+        """Return ``sum(sample_weight * call(y_true, y_pred)) / n`` (or the sum, with
+        ``reduction="sum"``)."""
         y_true, y_pred = align_targets(y_true, y_pred, self.sparse_targets)
-        values = self.call(y_true, y_pred)
+        values = self.per_sample(y_true, y_pred)
         if sample_weight is not None:
             values = values * per_sample_weights(sample_weight, values.shape[0])
-        return ops.namespace(values).sum(values) / values.shape[0]
+        total = ops.namespace(values).sum(values)
+        return total if self.reduction == "sum" else total / values.shape[0]
 
     def gradient(self, y_true, y_pred, sample_weight=None):
         """Return ``dL/dy_pred`` of :meth:`__call__`, same shape as ``y_pred``."""
@@ -67,12 +94,13 @@ class Loss(Configurable):
         return value, grad.reshape(shape)
 
     def _value_and_gradient(self, y_true, y_pred, sample_weight):
-        return self._reduce(self.call(y_true, y_pred), self.sample_gradient(y_true, y_pred),
-                            sample_weight)
+        return self._reduce(self.per_sample(y_true, y_pred),
+                            self.sample_gradient(y_true, y_pred), sample_weight)
 
     def _reduce(self, values, grad, sample_weight):
-        """Apply sample weights and the batch mean to per-sample values and gradients."""
-        n = values.shape[0]
+        """Apply sample weights and the batch mean (or sum) to per-sample values and
+        gradients."""
+        n = values.shape[0] if self.reduction == "sum_over_batch_size" else 1
         if sample_weight is None:
             grad *= 1.0 / n
             return values.sum() / n, grad
@@ -178,8 +206,8 @@ class LossFunctionWrapper(Loss):
     """Wraps a function ``fn(y_true, y_pred)`` returning per-sample losses (written with
     ``minikeras.ops``); autograd supplies its gradient."""
 
-    def __init__(self, fn, name=None):
-        super().__init__(name or getattr(fn, "__name__", "loss"))
+    def __init__(self, fn, name=None, reduction="sum_over_batch_size"):
+        super().__init__(name or getattr(fn, "__name__", "loss"), reduction)
         self.fn = fn
 
     def serialized(self):
@@ -187,16 +215,7 @@ class LossFunctionWrapper(Loss):
         return function_name(self.fn)
 
     def call(self, y_true, y_pred):
-        values = self.fn(y_true, y_pred)
-        if np.ndim(values) == 0:  # a function that already averaged: spread it over samples
-            return values * np.ones(len(y_pred))
-        if np.ndim(values) > 1:  # one value per element: Keras averages them all
-            return ops.mean(ops.reshape(values, (len(y_pred), -1)), axis=-1)
-        return values
-
-    def sample_gradient(self, y_true, y_pred):
-        grad = autograd.grad(lambda p: ops.sum(self.call(y_true, p)))(y_pred)
-        return np.asarray(grad, dtype=y_pred.dtype)  # autograd may widen float32
+        return self.fn(y_true, y_pred)
 
 
 _registry = Registry("loss", Loss, function_wrapper=LossFunctionWrapper)
@@ -231,8 +250,8 @@ class MeanAbsoluteError(Loss):
 class Huber(Loss):
     """``e = y_pred - y_true``; ``loss = mean(0.5 e**2 if |e| <= delta else delta (|e| - delta/2))``."""
 
-    def __init__(self, delta=1.0, name=None):
-        super().__init__(name)
+    def __init__(self, delta=1.0, name=None, reduction="sum_over_batch_size"):
+        super().__init__(name, reduction)
         self.delta = validation.check_float("delta", delta, low=0.0, low_open=True)
 
     def call(self, y_true, y_pred):
@@ -256,8 +275,8 @@ class BinaryCrossentropy(Loss):
     otherwise ``p`` is clipped to ``[epsilon, 1 - epsilon]`` as in Keras.
     """
 
-    def __init__(self, from_logits=False, name=None):
-        super().__init__(name)
+    def __init__(self, from_logits=False, name=None, reduction="sum_over_batch_size"):
+        super().__init__(name, reduction)
         self.from_logits = bool(from_logits)
 
     def call(self, y_true, y_pred):
@@ -293,8 +312,10 @@ class BinaryCrossentropy(Loss):
         return value, grad, probabilities
 
     def fused_with(self, activation):
-        if not self.from_logits and type(activation) is Sigmoid:
-            return BinaryCrossentropy(from_logits=True, name=self.name)
+        if type(self) is BinaryCrossentropy and not self.from_logits \
+                and type(activation) is Sigmoid:  # a subclass may change call: not fused
+            return BinaryCrossentropy(from_logits=True, name=self.name,
+                                      reduction=self.reduction)
         return None
 
     def prepare_targets(self, y, output_shape, argument="y", dtype=None):
@@ -311,8 +332,8 @@ class CategoricalCrossentropy(Loss):
     ``[epsilon, 1 - epsilon]`` as in Keras.
     """
 
-    def __init__(self, from_logits=False, name=None):
-        super().__init__(name)
+    def __init__(self, from_logits=False, name=None, reduction="sum_over_batch_size"):
+        super().__init__(name, reduction)
         self.from_logits = bool(from_logits)
 
     def call(self, y_true, y_pred):
@@ -353,7 +374,7 @@ class CategoricalCrossentropy(Loss):
         grad -= y_true
         if sample_weight is None:
             # The batch mean of weight * log_total - sum(y * shifted), without per-sample values.
-            n = len(logits)
+            n = len(logits) if self.reduction == "sum_over_batch_size" else 1
             grad *= 1.0 / n
             return (log_total @ weight - np.vdot(y_true, shifted)) / n, grad, probabilities
         values = log_total * weight - ops.row_sums(y_true * shifted)
@@ -361,8 +382,10 @@ class CategoricalCrossentropy(Loss):
         return value, grad, probabilities
 
     def fused_with(self, activation):
-        if not self.from_logits and type(activation) is Softmax and activation.axis == -1:
-            return type(self)(from_logits=True, name=self.name)
+        if type(self) in (CategoricalCrossentropy, SparseCategoricalCrossentropy) \
+                and not self.from_logits and type(activation) is Softmax \
+                and activation.axis == -1:  # a subclass may change call: not fused
+            return type(self)(from_logits=True, name=self.name, reduction=self.reduction)
         return None
 
     def prepare_targets(self, y, output_shape, argument="y", dtype=None):
@@ -419,3 +442,53 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
                 f"model with {classes} outputs, got values in [{labels.min()}, {labels.max()}]."
             )
         return labels.astype(np.intp)
+
+
+# ---------------------------------------------------------------- Keras' function forms
+# Each returns one loss per sample; given to compile, it trains with its class's
+# hand-written gradient.
+function_form = _registry.function_form
+
+
+def _per_sample(loss, y_true, y_pred):
+    y_true, y_pred = align_targets(y_true, y_pred, loss.sparse_targets)
+    return loss.per_sample(y_true, y_pred)
+
+
+@function_form(MeanSquaredError)
+def mean_squared_error(y_true, y_pred):
+    """Per-sample ``mean((y_pred - y_true) ** 2, axis=-1)``."""
+    return _per_sample(MeanSquaredError(), y_true, y_pred)
+
+
+@function_form(MeanAbsoluteError)
+def mean_absolute_error(y_true, y_pred):
+    """Per-sample ``mean(|y_pred - y_true|, axis=-1)``."""
+    return _per_sample(MeanAbsoluteError(), y_true, y_pred)
+
+
+@function_form(Huber)
+def huber(y_true, y_pred, delta=1.0):
+    """Per-sample Huber loss (see :class:`Huber`)."""
+    return _per_sample(Huber(delta), y_true, y_pred)
+
+
+@function_form(BinaryCrossentropy)
+def binary_crossentropy(y_true, y_pred, from_logits=False):
+    """Per-sample binary cross-entropy (see :class:`BinaryCrossentropy`)."""
+    return _per_sample(BinaryCrossentropy(from_logits), y_true, y_pred)
+
+
+@function_form(CategoricalCrossentropy)
+def categorical_crossentropy(y_true, y_pred, from_logits=False):
+    """Per-sample categorical cross-entropy (see :class:`CategoricalCrossentropy`)."""
+    return _per_sample(CategoricalCrossentropy(from_logits), y_true, y_pred)
+
+
+@function_form(SparseCategoricalCrossentropy)
+def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False):
+    """Per-sample cross-entropy for integer labels (see :class:`SparseCategoricalCrossentropy`)."""
+    return _per_sample(SparseCategoricalCrossentropy(from_logits), y_true, y_pred)
+
+
+mse, mae = mean_squared_error, mean_absolute_error

@@ -29,7 +29,7 @@ def namespace(*arrays):
     return _np
 
 
-def _array_and_namespace(x):
+def array_and_namespace(x):
     """``(x, xp)``: a plain input made an ndarray (lists work too), and its namespace."""
     if _isbox(x):
         return x, _anp
@@ -48,7 +48,7 @@ def matmul(a, b):
 
 def relu(x):
     """Rectified linear unit, ``max(x, 0)``."""
-    x, xp = _array_and_namespace(x)
+    x, xp = array_and_namespace(x)
     return xp.maximum(x, 0)
 
 
@@ -83,7 +83,7 @@ _EXP_LIMITS = {_np.dtype(t): float(_np.floor(_np.log(_np.finfo(t).max)))
 
 def silu(x):
     """``x * sigmoid(x)`` (also called swish)."""
-    x, _ = _array_and_namespace(x)
+    x, _ = array_and_namespace(x)
     return x * sigmoid(x)
 
 
@@ -92,20 +92,20 @@ def silu(x):
 
 def elu(x, alpha=1.0):
     """``x`` if ``x > 0`` else ``alpha * (exp(x) - 1)``, as ``max(x, 0) + alpha expm1(min(x, 0))``."""
-    x, xp = _array_and_namespace(x)
+    x, xp = array_and_namespace(x)
     return xp.maximum(x, 0) + alpha * xp.expm1(xp.minimum(x, 0))
 
 
 def leaky_relu(x, negative_slope=0.2):
     """``x`` if ``x > 0`` else ``negative_slope * x``: ``max(x, s x)`` (``min`` when s > 1)."""
-    x, xp = _array_and_namespace(x)
+    x, xp = array_and_namespace(x)
     pick = xp.maximum if negative_slope <= 1 else xp.minimum
     return pick(x, negative_slope * x)
 
 
 def gelu(x, approximate=False):
     """Gaussian error linear unit ``x * Phi(x)`` (tanh approximation if ``approximate``)."""
-    x, xp = _array_and_namespace(x)
+    x, xp = array_and_namespace(x)
     if approximate:
         return 0.5 * x * (1 + xp.tanh(_math.sqrt(2 / _math.pi) * (x + 0.044715 * x ** 3)))
     erf = _autograd_special.erf if _isbox(x) else _scipy_special.erf
@@ -127,30 +127,35 @@ def log_sigmoid(x):
 
 def softplus(x):
     """``log(1 + exp(x))`` computed as ``max(x, 0) + log1p(exp(-|x|))``."""
-    x, xp = _array_and_namespace(x)
+    x, xp = array_and_namespace(x)
     return xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
 
 
 def log_softmax(x, axis=-1):
     """``x - logsumexp(x)`` along ``axis``; shifts by the maximum so nothing overflows."""
-    x, xp = _array_and_namespace(x)
+    x, xp = array_and_namespace(x)
     shifted = x - _stop_gradient_max(x, axis)
     return shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
 
 
 def softmax(x, axis=-1):
     """``exp(x) / sum(exp(x))`` along ``axis``, shifted by the maximum for stability."""
-    x, xp = _array_and_namespace(x)
+    x, xp = array_and_namespace(x)
     e = xp.exp(x - _stop_gradient_max(x, axis))
     return e / xp.sum(e, axis=axis, keepdims=True)
 
 
 def logsumexp(x, axis=-1, keepdims=False):
     """``log(sum(exp(x)))`` along ``axis`` without overflow."""
-    x, xp = _array_and_namespace(x)
+    x, xp = array_and_namespace(x)
     m = _stop_gradient_max(x, axis)
     out = m + xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True))
     return out if keepdims else xp.squeeze(out, axis=axis)
+
+
+def stop_gradient(x):
+    """``x``'s value, through which autograd passes no gradient (Keras' ``stop_gradient``)."""
+    return _raw(x)
 
 
 def _raw(x):

@@ -153,6 +153,7 @@ class Registry:
         self.kind = kind
         self.base = base
         self.function_wrapper = function_wrapper
+        self._function_forms = {}  # Keras-style function -> the class it stands for
         self._classes = {}
         self._spellings = {}
 
@@ -168,6 +169,17 @@ class Registry:
                 self._classes[self._key(name)] = cls
                 self._spellings[self._key(name)] = name
             return cls
+
+        return decorator
+
+    def function_form(self, cls):
+        """Decorator marking a function as the functional spelling of ``cls`` (Keras'
+        ``activations.relu`` for ``ReLU``): ``get(function)`` then returns ``cls()``, with
+        its hand-written gradient, instead of wrapping the function for autograd."""
+
+        def decorator(fn):
+            self._function_forms[fn] = cls
+            return fn
 
         return decorator
 
@@ -229,6 +241,8 @@ class Registry:
                 ) from None
         if isinstance(identifier, type) and issubclass(identifier, self.base):
             return identifier()
+        if callable(identifier) and identifier in self._function_forms:
+            return self._function_forms[identifier]()
         if callable(identifier) and self.function_wrapper is not None \
                 and not isinstance(identifier, type):
             return self.function_wrapper(identifier)

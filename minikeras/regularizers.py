@@ -5,7 +5,8 @@ import numpy as np
 from . import ops, validation
 from .registry import Configurable, Registry
 
-__all__ = ["Regularizer", "L1L2", "L1", "L2", "get", "register", "serialize"]
+__all__ = ["Regularizer", "L1L2", "L1", "L2", "l1", "l2", "l1_l2", "get", "register",
+           "serialize"]
 
 
 class Regularizer(Configurable):
@@ -52,3 +53,7 @@ class L2(L1L2):
 
     def __init__(self, l2=0.01):
         super().__init__(l2=l2)
+
+
+# Keras' lowercase spellings: ``regularizers.l2(0.01)`` is an ``L2``.
+l1, l2, l1_l2 = L1, L2, L1L2

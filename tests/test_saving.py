@@ -138,7 +138,16 @@ def test_config_json_and_clone(tmp_path):
 
 # A sample of constructor arguments for the classes that need some.
 REQUIRED = {"Dense": {"units": 3}, "Dropout": {"rate": 0.5}, "Activation": {"activation": "relu"},
-            "Input": {"shape": (3,)}, "InputLayer": {"shape": (3,)}}
+            "Input": {"shape": (3,)}, "InputLayer": {"shape": (3,)},
+            "GaussianNoise": {"stddev": 0.1}, "Reshape": {"target_shape": (3,)},
+            "ExponentialDecay": {"initial_learning_rate": 0.1, "decay_steps": 10,
+                                 "decay_rate": 0.5},
+            "InverseTimeDecay": {"initial_learning_rate": 0.1, "decay_steps": 10,
+                                 "decay_rate": 0.5},
+            "PiecewiseConstantDecay": {"boundaries": [10, 20], "values": [0.1, 0.05, 0.01]},
+            "PolynomialDecay": {"initial_learning_rate": 0.1, "decay_steps": 10},
+            "CosineDecay": {"initial_learning_rate": 0.1, "decay_steps": 10},
+            "CosineDecayRestarts": {"initial_learning_rate": 0.1, "first_decay_steps": 10}}
 
 
 @pytest.mark.parametrize("family", [activations, initializers, layers, losses, metrics,

@@ -285,6 +285,15 @@ BUILT_IN_LAYERS = [
                                          "beta_initializer": "random_normal"}),
     (layers.BatchNormalization, (8, 3, 2), {"axis": 1}),
     (layers.BatchNormalization, (8, 3), {"center": False, "scale": False, "momentum": 0.5}),
+    (layers.ReLU, (6, 3), {}),
+    (layers.ReLU, (6, 3), {"max_value": 1.0, "negative_slope": 0.1, "threshold": 0.2}),
+    (layers.LeakyReLU, (6, 3), {}),
+    (layers.ELU, (6, 3), {"alpha": 0.5}),
+    (layers.Softmax, (6, 3), {}),
+    (layers.GaussianNoise, (20, 3), {"stddev": 0.3}),
+    (layers.GaussianNoise, (20, 3), {"stddev": 0.3, "seed": 2}),
+    (layers.Reshape, (6, 6), {"target_shape": (3, -1)}),
+    (layers.Reshape, (6, 2, 3), {"target_shape": (6,)}),
 ]
 
 

@@ -100,6 +100,29 @@ class Sequential(Trainer):
                 "layer names in a model must be unique."
             )
 
+    def get_layer(self, name=None, index=None):
+        """The layer called ``name``, or at position ``index`` of :attr:`layers` (which wins
+        if both are given), as Keras' ``get_layer``.
+
+        Raises
+        ------
+        ValueError
+            If neither is given, or no layer matches.
+        """
+        if index is not None:
+            index = validation.check_int("index", index)
+            if not -len(self._layers) <= index < len(self._layers):
+                raise ValueError(f"Argument `index={index}` is out of range: the model has "
+                                 f"{len(self._layers)} layers.")
+            return self._layers[index]
+        if name is None:
+            raise ValueError("Provide either a layer `name` or an `index` to get_layer.")
+        for layer in self._layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"Argument `name={name!r}` names no layer; the model has "
+                         f"{[layer.name for layer in self._layers]}.")
+
     def pop(self):
         """Remove and return the last layer."""
         if not self._layers:

@@ -8,6 +8,7 @@ compile settings or any weight's ``trainable`` flag changes (its :attr:`signatur
 """
 
 import contextlib
+import math
 
 import autograd
 
@@ -71,9 +72,13 @@ class StepPlan:
                 and self.signature == trainable_signature(self.layers, self.weights))
 
     def train_step(self, x, y, sample_weight):
-        """Gradients for the batch, then one optimizer step; returns ``(loss, outputs)``."""
+        """Gradients for the batch, then one optimizer step; returns ``(loss, outputs)``.
+
+        A batch whose loss is not finite takes no step: its gradients would spoil every
+        weight.
+        """
         loss, outputs = self.gradients(x, y, sample_weight, self.mode)
-        if self.trainable:
+        if self.trainable and math.isfinite(loss):
             self.optimizer.update(self.trainable)
         return loss, outputs
 

@@ -7,6 +7,9 @@ step) and call the callbacks. What a step does is resolved once in a
 unfrozen, the layers change, or the model is compiled anew.
 """
 
+import math
+import warnings
+
 import numpy as np
 
 from .. import callbacks as callbacks_module
@@ -37,6 +40,7 @@ class Trainer:
         self._metrics = None  # resolved once the output width is known
         self._loss_tracker = metrics_module.Mean(name="loss")
         self._plan = None  # derived: see _step_plan
+        self._initial_epoch = None  # set by BackupAndRestore while fit begins
 
     # ---------------------------------------------------------------- compile
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, gradients="backprop"):
@@ -234,22 +238,26 @@ class Trainer:
 
         n = len(data[0])
         history = callbacks_module.History()
-        all_callbacks = [history] + callbacks
+        all_callbacks = list(callbacks)  # then the progress bar and History see their logs
         if verbose != 0:
             all_callbacks.append(callbacks_module.ProgbarLogger(1 if verbose == "auto" else verbose))
+        all_callbacks.append(history)
         callback_list = callbacks_module.CallbackList(
             all_callbacks, self,
             {"epochs": epochs, "steps": -(-n // batch_size), "verbose": verbose})
 
         self.stop_training = False
         self.history = history
-        callback_list.call("on_train_begin")
+        self._initial_epoch = None
+        callback_list.call("on_train_begin", {})
+        if self._initial_epoch is not None:  # a callback restored an interrupted run
+            initial_epoch, self._initial_epoch = self._initial_epoch, None
         logs = None
         try:
             for epoch in range(initial_epoch, epochs):
-                callback_list.call("on_epoch_begin", epoch)
+                callback_list.call("on_epoch_begin", epoch, {})
                 order = utils.rng().permutation(n) if shuffle else None
-                logs = self._train_epoch(data, batch_size, order, callback_list)
+                logs = self._train_epoch(data, batch_size, order, callback_list, epoch)
                 if val is not None:
                     with no_state_updates():
                         val_logs = self._evaluate_arrays(*val, batch_size, callback_list)
@@ -262,29 +270,29 @@ class Trainer:
         callback_list.call("on_train_end", logs)
         return history
 
-    def _train_epoch(self, data, batch_size, order, callback_list):
-        """One pass over ``data = (x, y, sample_weight)``; returns the epoch's logs."""
+    def _train_epoch(self, data, batch_size, order, callback_list, epoch):
+        """One pass over ``data = (x, y, sample_weight)``; returns the epoch's logs.
+
+        A batch with a non-finite loss ends training (its update is skipped) with a warning
+        naming the epoch and batch.
+        """
         want_batch_logs = callback_list.wants("on_train_batch_end")
-        trackers = self._reset_trackers()
+        self.reset_metrics()
         for step, (xb, yb, wb) in enumerate(utils.batches(data, batch_size, order)):
             callback_list.batch("on_train_batch_begin", step)
             loss, outputs = self.train_step(xb, yb, wb)
-            self._loss_tracker.update_state(loss, len(xb))
-            for m in trackers:
-                m.update_state(yb, outputs, wb)
+            self._track(loss, len(xb), yb, outputs, wb)
             if want_batch_logs:
                 callback_list.batch("on_train_batch_end", step, self._logs())
+            if not math.isfinite(loss):
+                warnings.warn(
+                    f"fit stopped: the loss is {loss} at epoch {epoch + 1}, batch {step + 1}. "
+                    "That batch's update was skipped, so the weights are those before it; "
+                    "a lower learning rate or scaled inputs usually help.", stacklevel=3)
+                self.stop_training = True
             if self.stop_training:
                 break
         return self._logs()
-
-    def _reset_trackers(self):
-        """Reset the loss tracker and the metrics; returns the metrics."""
-        self._loss_tracker.reset_state()
-        metrics = self._resolved_metrics()
-        for m in metrics:
-            m.reset_state()
-        return metrics
 
     def _logs(self, extra_loss=0.0):
         logs = {"loss": self._loss_tracker.result() + extra_loss}
@@ -320,24 +328,19 @@ class Trainer:
             logs = self._evaluate_arrays(*data, batch_size)
         if verbose != 0:
             print(callbacks_module.format_logs(logs))
-        if return_dict:
-            return logs
-        values = list(logs.values())
-        return values[0] if len(values) == 1 else values
+        return self._as_returned(logs, return_dict)
 
     def _evaluate_arrays(self, x, y, sample_weight, batch_size, callback_list=None):
         """Loss and metrics over ``(x, y)`` in batches; calls the ``on_test_*`` hooks if
         ``callback_list`` is given (as ``fit`` does for its validation data)."""
         callback_list = callback_list or callbacks_module.CallbackList([], self, {})
-        callback_list.call("on_test_begin")
+        callback_list.call("on_test_begin", {})
         plan = self._step_plan()
-        trackers = self._reset_trackers()
+        self.reset_metrics()
         for step, (xb, yb, wb) in enumerate(utils.batches((x, y, sample_weight), batch_size)):
             callback_list.batch("on_test_batch_begin", step)
             outputs, loss = plan.outputs_and_loss(xb, yb, wb)
-            self._loss_tracker.update_state(float(loss), len(yb))
-            for m in trackers:
-                m.update_state(yb, outputs, wb)
+            self._track(float(loss), len(yb), yb, outputs, wb)
             callback_list.batch("on_test_batch_end", step)
         logs = self._logs(extra_loss=plan.regularization_penalty())
         callback_list.call("on_test_end", logs)
@@ -357,6 +360,64 @@ class Trainer:
                     outputs = np.empty((len(x),) + out.shape[1:], dtype=out.dtype)
                 outputs[batch] = out
         return outputs
+
+    # ---------------------------------------------------------------- one batch
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
+                       return_dict=False):
+        """One optimizer step on one batch, as Keras' ``train_on_batch``.
+
+        Returns
+        -------
+        float, list or dict
+            The loss, or ``[loss, metric, ...]`` if metrics were compiled, or a dict with
+            ``return_dict=True``. As in Keras 3, the loss and metrics are running values
+            since the last :meth:`reset_metrics` (or ``fit``/``evaluate``), not of this
+            batch alone; call ``reset_metrics()`` first for one batch's values.
+        """
+        self._require_compiled("train_on_batch")
+        data = data_module.prepare_data(self, x, y, sample_weight)
+        if class_weight is not None:
+            data = data_module.apply_class_weight(data, class_weight)
+        x, y, sample_weight = self._ready(*data)
+        loss, outputs = self.train_step(x, y, sample_weight)
+        self._track(loss, len(x), y, outputs, sample_weight)
+        self._clear_caches()
+        return self._as_returned(self._logs(), return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        """Loss and metrics on one batch (running values, as :meth:`train_on_batch`)."""
+        self._require_compiled("test_on_batch")
+        x, y, sample_weight = self._ready(*data_module.prepare_data(self, x, y, sample_weight))
+        with no_state_updates():
+            outputs, loss = self._step_plan().outputs_and_loss(x, y, sample_weight)
+        self._track(float(loss), len(x), y, outputs, sample_weight)
+        return self._as_returned(
+            self._logs(extra_loss=self._step_plan().regularization_penalty()), return_dict)
+
+    def predict_on_batch(self, x):
+        """The model's outputs for one batch ``x``."""
+        x = data_module.prepare_x(self, x)
+        self.ensure_built(x.shape)
+        with no_state_updates():
+            return self._call_layers(x, training=False)
+
+    def reset_metrics(self):
+        """Reset the loss tracker and every metric (``fit`` and ``evaluate`` do it)."""
+        self._loss_tracker.reset_state()
+        for m in self._resolved_metrics():
+            m.reset_state()
+
+    def _track(self, loss, count, y, outputs, sample_weight):
+        self._loss_tracker.update_state(loss, count)
+        for m in self._resolved_metrics():
+            m.update_state(y, outputs, sample_weight)
+
+    @staticmethod
+    def _as_returned(logs, return_dict):
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
 
     def __call__(self, inputs, training=False):
         """Forward pass on a batch (builds on first use)."""

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from .. import validation
 from .base import Optimizer, register
+from .moments import check_moment_rates, move_average
 
 __all__ = ["Adam"]
 
@@ -33,9 +33,7 @@ class Adam(Optimizer):
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
                  amsgrad=False, **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)
-        self.beta_1 = validation.check_float("beta_1", beta_1, low=0.0, high=1.0, high_open=True)
-        self.beta_2 = validation.check_float("beta_2", beta_2, low=0.0, high=1.0, high_open=True)
-        self.epsilon = validation.check_float("epsilon", epsilon, low=0.0)
+        self.beta_1, self.beta_2, self.epsilon = check_moment_rates(beta_1, beta_2, epsilon)
         self.amsgrad = bool(amsgrad)
 
     def slot_names(self):
@@ -49,13 +47,8 @@ class Adam(Optimizer):
         alpha = real(learning_rate) * np.sqrt(real(1) - real(self.beta_2) ** t) / (
             real(1) - real(self.beta_1) ** t)
         step, denominator = scratch
-        np.subtract(gradient, m, out=step)
-        step *= 1 - self.beta_1
-        m += step
-        np.multiply(gradient, gradient, out=step)
-        step -= v
-        step *= 1 - self.beta_2
-        v += step
+        move_average(m, gradient, 1 - self.beta_1, out=step)
+        move_average(v, np.multiply(gradient, gradient, out=step), 1 - self.beta_2, out=step)
         if self.amsgrad:
             np.maximum(slots[2], v, out=slots[2])
             v = slots[2]

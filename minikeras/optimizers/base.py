@@ -5,6 +5,10 @@ A concrete optimizer names its per-variable state in ``slot_names()`` and writes
 in place from arrays: ``slots`` are its state arrays for that value, ``scratch`` two
 preallocated arrays of the same shape, so that a step allocates nothing.
 
+Decoupled weight decay (``weight_decay``) is the base's, as in Keras 3: before the update,
+every variable not excluded by :meth:`Optimizer.exclude_from_weight_decay` shrinks by
+``w * weight_decay * learning_rate``.
+
 State is explicit: ``build(variables)`` creates each variable's slots (``Variable``
 objects named after it, such as ``"dense_kernel_momentum"``) in the order given;
 ``optimizer.variables`` lists them as Keras does (all first slots, then all second
@@ -37,6 +41,13 @@ class Optimizer(Configurable):
     global_clipnorm : float, optional
         Rescale all gradients together so that their joint L2 norm is at most this.
     name : str, optional
+    weight_decay : float >= 0, optional
+        Decoupled weight decay, applied to each variable (in its dtype) before the update::
+
+            w = w - w * weight_decay * learning_rate
+
+        except to the variables excluded with :meth:`exclude_from_weight_decay`. ``None``
+        (the default) applies none.
     """
 
     #: True if ``update_step`` treats every entry independently, so that runs of packed
@@ -44,8 +55,10 @@ class Optimizer(Configurable):
     elementwise = False
 
     def __init__(self, learning_rate=0.001, clipnorm=None, clipvalue=None,
-                 global_clipnorm=None, name=None):
+                 global_clipnorm=None, name=None, weight_decay=None):
         self.learning_rate = learning_rate
+        self.weight_decay = validation.check_float("weight_decay", weight_decay, low=0.0,
+                                                   allow_none=True)
         self.clipnorm = validation.check_float("clipnorm", clipnorm, low=0.0, low_open=True,
                                                allow_none=True)
         self.clipvalue = validation.check_float("clipvalue", clipvalue, low=0.0,
@@ -67,6 +80,8 @@ class Optimizer(Configurable):
         self._packed = None  # {variable: (group, position)}, derived (see packing)
         self._groups = []  # the PackedGroups of self._packed
         self._plan = (None, None)  # (variables of the last step, their segments), derived
+        self._no_decay = (frozenset(), ())  # (excluded variables, excluded name parts)
+        self._decays = {}  # variable -> whether weight decay applies to it, derived
 
     # ---------------------------------------------------------------- learning rate
     @property
@@ -183,7 +198,69 @@ class Optimizer(Configurable):
         self.iterations += 1
 
     def before_update(self, variables, learning_rate):
-        """Per-variable work before the (possibly packed) update; nothing by default."""
+        """Per-variable work before the (possibly packed) update: the weight decay.
+
+        A subclass that overrides it calls ``super().before_update(...)`` first. Work done
+        here happens once per step, whatever the packing, so it is also the place for state
+        an optimizer keeps per step rather than per variable.
+        """
+        if self.weight_decay is None:
+            return
+        for variable in variables:
+            if self._decays_weight(variable):
+                real = variable.dtype.type
+                value, product = variable.value, self._scratch_of(variable)
+                # As Keras computes it: w - (w * weight_decay) * learning_rate, in w's dtype.
+                np.multiply(value, real(self.weight_decay), out=product)
+                product *= real(learning_rate)
+                value -= product
+
+    # ---------------------------------------------------------------- weight decay
+    def exclude_from_weight_decay(self, var_list=None, var_names=None):
+        """Exempt variables from the weight decay (replacing earlier exemptions, as in Keras).
+
+        Parameters
+        ----------
+        var_list : list of Variable, optional
+            These variables are not decayed.
+        var_names : list of str, optional
+            A variable is not decayed if one of these strings occurs in its ``name`` or its
+            ``path`` (``["bias"]`` exempts every bias, ``["dense_1/"]`` a layer's weights).
+
+        Raises
+        ------
+        ValueError
+            If ``var_list`` holds something other than Variables, or ``var_names`` is not a
+            list of strings (a bare string is refused: Keras would read it letter by letter).
+        """
+        if isinstance(var_list, Variable):
+            raise ValueError("Argument `var_list` must be a list of Variables, got the single "
+                             f"{var_list!r}; wrap it in a list.")
+        variables = frozenset(_check_variables(var_list or []))
+        names = var_names if var_names is not None else []
+        if isinstance(names, str) or not isinstance(names, (list, tuple, set, frozenset)) \
+                or not all(isinstance(n, str) for n in names):
+            raise ValueError(f"Argument `var_names` must be a list of strings, got "
+                             f"{validation.describe(var_names)}.")
+        self._no_decay = (variables, tuple(dict.fromkeys(names)))
+        self._decays = {}
+
+    def _decays_weight(self, variable):
+        """True if the weight decay applies to ``variable`` (remembered per variable)."""
+        decays = self._decays.get(variable)
+        if decays is None:
+            excluded, parts = self._no_decay
+            decays = variable not in excluded and not any(
+                part in variable.name or part in variable.path for part in parts)
+            self._decays[variable] = decays
+        return decays
+
+    def _scratch_of(self, variable):
+        """An array shaped like ``variable`` to compute in: its stretch of the first scratch
+        buffer of its packed group (free until ``update_step`` runs)."""
+        group, position = self._packed[variable]
+        start, stop = group.offsets[position], group.offsets[position + 1]
+        return group.scratch[0][start:stop].reshape(variable.shape)
 
     def update_step(self, gradient, value, learning_rate, slots, scratch):
         """Update the array ``value`` in place from ``gradient``, using this optimizer's
@@ -242,7 +319,8 @@ class Optimizer(Configurable):
 
     def get_config(self):
         config = super().get_config()
-        for key in ("learning_rate", "clipnorm", "clipvalue", "global_clipnorm", "name"):
+        for key in ("learning_rate", "clipnorm", "clipvalue", "global_clipnorm", "name",
+                    "weight_decay"):
             config[key] = _registry.serialize(getattr(self, key))
         if callable(config["learning_rate"]):
             raise ValueError(

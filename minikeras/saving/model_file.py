@@ -24,7 +24,8 @@ from ..registry import custom_object_scope
 from ..variables import planned_weights
 from .archive import ArchiveReader, ModelFileError, atomic_write, write_archive
 
-__all__ = ["FORMAT_VERSION", "save_model", "load_model", "save_weights", "load_weights"]
+__all__ = ["FORMAT_VERSION", "save_model", "load_model", "save_weights", "load_weights",
+           "restore_training_state"]
 
 #: The version of the file format this release writes; it reads this version only.
 FORMAT_VERSION = 1
@@ -120,19 +121,18 @@ def load_model(filepath, custom_objects=None, compile=True):
             model = Sequential.from_config(_model_config(config["model"]), custom_objects)
             if not model.built:
                 raise ValueError("the architecture has no input shape, so it has no weights")
-        values = _read_weights(reader, model, {e["path"]: e["member"] for e in weights})
+        values, by_path = _read_weights(reader, model,
+                                        {e["path"]: e["member"] for e in weights})
         state = None
         if compile and config["compile"] is not None:
             with _as_file_error(reader.path, "its compile settings"), \
                     custom_object_scope(custom_objects):
                 model.compile_from_config(config["compile"], custom_objects)
             if config["optimizer"] is not None:
-                state = _read_optimizer_state(reader, model, config["optimizer"])
+                state = _read_optimizer_state(reader, model, config["optimizer"], by_path)
     _assign(model.weights, values)
     if state is not None:
-        iterations, slots, arrays = state
-        _assign(slots, arrays)
-        model.optimizer.iterations = iterations
+        _apply_optimizer_state(model, state)
     return model
 
 
@@ -157,50 +157,81 @@ def load_weights(model, filepath):
             if any(not name.endswith(".npy") for name in reader.members):
                 raise ModelFileError(f"{reader.path!r} is not a weights file: it holds "
                                      f"{sorted(reader.members)}.")
-        values = _read_weights(reader, model, members)
+        values, _ = _read_weights(reader, model, members)
     _assign(model.weights, values)
 
 
 def _read_weights(reader, model, members):
     """Every weight's array from ``{path: member}`` (in the file's weight order), checked
     against the model's weights: matched by path, or, when the paths differ (layers named
-    apart, as in two models built the same way), by position, as Keras matches them."""
+    apart, as in two models built the same way), by position, as Keras matches them.
+
+    Returns the arrays in ``model.weights`` order and ``{path in the file: weight}``.
+    """
     weights = model.weights
-    paths = [w.path for w in weights]
-    if sorted(paths) != sorted(members):
-        if len(members) != len(paths):
-            missing = sorted(set(paths) - set(members))
+    by_path = {w.path: w for w in weights}
+    if sorted(by_path) != sorted(members):
+        if len(members) != len(weights):
+            missing = sorted(set(by_path) - set(members))
             raise ModelFileError(
-                f"{reader.path!r} holds {len(members)} weights, the model has {len(paths)} "
+                f"{reader.path!r} holds {len(members)} weights, the model has {len(weights)} "
                 f"(missing by name: {missing})."
             )
-        members = dict(zip(paths, members.values()))
-    return [reader.read_array(members[w.path], w.shape) for w in weights]
+        by_path = dict(zip(members, weights))
+    arrays = {id(w): reader.read_array(members[p], w.shape) for p, w in by_path.items()}
+    return [arrays[id(w)] for w in weights], by_path
 
 
-def _read_optimizer_state(reader, model, config):
+def _read_optimizer_state(reader, model, config, weights_by_path):
+    """``(iterations, slot variables, arrays)`` for ``model.optimizer``, built for the
+    weights the file keeps state for (``weights_by_path`` maps the file's weight paths)."""
     entries = _manifest(config.get("variables"), ("path", "weight", "member"),
                         "optimizer variables", reader)
     iterations = config.get("iterations")
     if not isinstance(iterations, int) or isinstance(iterations, bool) or iterations < 0:
         raise ModelFileError(f"{reader.path!r}: the optimizer's iterations must be an integer "
                              f">= 0, got {iterations!r}.")
-    by_path = {w.path: w for w in model.trainable_weights + model.non_trainable_weights}
     owners = list(dict.fromkeys(e["weight"] for e in entries))
-    unknown = [p for p in owners if p not in by_path]
+    unknown = [p for p in owners if p not in weights_by_path]
     if unknown:
         raise ModelFileError(f"{reader.path!r}: optimizer state for {unknown}, which the "
                              "model does not have.")
     optimizer = model.optimizer
-    optimizer.build([by_path[p] for p in owners])
-    slots = optimizer.variables
-    if [s.path for s in slots] != [e["path"] for e in entries]:
+    optimizer.build([weights_by_path[p] for p in owners])
+    kept = [w for w in optimizer.built_variables if w in set(weights_by_path.values())]
+    slots = [s for k in range(len(optimizer.slot_names())) for s in
+             (optimizer.slots_for(w)[k] for w in kept)]
+    if len(slots) != len(entries) or kept != [weights_by_path[p] for p in owners]:
         raise ModelFileError(
             f"{reader.path!r}: the optimizer state {[e['path'] for e in entries]} does not "
             f"fit {type(optimizer).__name__}, which keeps {[s.path for s in slots]}."
         )
     arrays = [reader.read_array(e["member"], s.shape) for e, s in zip(entries, slots)]
     return iterations, slots, arrays
+
+
+def restore_training_state(model, filepath):
+    """Set a built, compiled model's weights and optimizer state (and iteration count)
+    from a model file, as ``BackupAndRestore`` does; everything is checked before anything
+    is assigned."""
+    model._require_built("restore_training_state")
+    with ArchiveReader(filepath) as reader:
+        config = _check_config(reader.read_json("config.json") if reader.has("config.json")
+                               else _missing(reader, "config.json"), reader.path)
+        entries = _manifest(config["weights"], ("path", "member"), "weights", reader)
+        values, by_path = _read_weights(reader, model, {e["path"]: e["member"] for e in entries})
+        state = None
+        if config["optimizer"] is not None:
+            state = _read_optimizer_state(reader, model, config["optimizer"], by_path)
+    _assign(model.weights, values)
+    if state is not None:
+        _apply_optimizer_state(model, state)
+
+
+def _apply_optimizer_state(model, state):
+    iterations, slots, arrays = state
+    _assign(slots, arrays)
+    model.optimizer.iterations = iterations
 
 
 def _assign(variables, arrays):

@@ -1,9 +1,9 @@
-"""Callbacks: hooks that ``fit`` calls as training proceeds.
+"""The ``Callback`` base class, the list ``fit`` calls them through, ``History`` and the
+progress bar.
 
 ``fit`` calls the ``on_train_*`` and ``on_epoch_*`` hooks, and the ``on_test_*`` hooks while
-it evaluates its validation data. ``evaluate`` and ``predict`` take no callbacks (their
-Keras signatures in the API contract have none); the ``on_predict_*`` hooks exist so that a
-callback written for Keras still loads.
+it evaluates its validation data. ``evaluate`` and ``predict`` take no callbacks; the
+``on_predict_*`` hooks exist so that a callback written for Keras still loads.
 """
 
 import sys
@@ -11,7 +11,7 @@ import time
 
 from tqdm.auto import tqdm
 
-__all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "format_logs"]
+__all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "format_logs", "overrides"]
 
 
 class Callback:
@@ -52,8 +52,7 @@ class CallbackList:
             callback.set_model(model)
             callback.set_params(params)
         self._batch_hooks = {
-            hook: [getattr(c, hook) for c in self.callbacks
-                   if getattr(type(c), hook) is not getattr(Callback, hook)]
+            hook: [getattr(c, hook) for c in self.callbacks if overrides(c, hook)]
             for hook in ("on_train_batch_begin", "on_train_batch_end",
                          "on_test_batch_begin", "on_test_batch_end",
                          "on_predict_batch_begin", "on_predict_batch_end")
@@ -71,6 +70,11 @@ class CallbackList:
         """Call ``hook`` (e.g. "on_epoch_end") on every callback."""
         for callback in self.callbacks:
             getattr(callback, hook)(*args)
+
+
+def overrides(callback, hook):
+    """True if ``callback`` does something in ``hook`` (its class or the instance sets it)."""
+    return getattr(type(callback), hook) is not getattr(Callback, hook) or hook in vars(callback)
 
 
 class History(Callback):

@@ -1,0 +1,93 @@
+"""``ModelCheckpoint``: save the model (or its weights) as training goes."""
+
+import os
+
+from .. import validation
+from .base import Callback
+from .monitor import Monitor
+
+__all__ = ["ModelCheckpoint"]
+
+
+class ModelCheckpoint(Callback):
+    """Save the model or its weights at the end of every epoch (or every ``save_freq``
+    batches), atomically: a file is written whole or not at all.
+
+    Parameters
+    ----------
+    filepath : str or path-like
+        May hold ``str.format`` fields filled from the epoch (1-based, as Keras) and the
+        logs: ``"model_{epoch:02d}_{val_loss:.2f}.keras"``.
+    monitor : str, default "val_loss"
+    verbose : int, default 0
+    save_best_only : bool, default False
+        Save only when ``monitor`` improves on the best value so far.
+    save_weights_only : bool, default False
+        ``model.save_weights`` instead of ``model.save``.
+    mode : {"auto", "min", "max"}
+    save_freq : "epoch" or int
+        An int saves every that many batches (the logs are the running epoch's).
+    initial_value_threshold : float, optional
+        With ``save_best_only``, a value the first save must beat.
+    """
+
+    def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
+                 save_weights_only=False, mode="auto", save_freq="epoch",
+                 initial_value_threshold=None):
+        super().__init__()
+        self.filepath = os.fspath(filepath)
+        self._watch = Monitor(monitor, mode, 0.0, "ModelCheckpoint")
+        self.monitor, self.mode = monitor, mode
+        self.verbose = validation.check_int("verbose", verbose, minimum=0)
+        self.save_best_only = validation.check_bool("save_best_only", save_best_only)
+        self.save_weights_only = validation.check_bool("save_weights_only", save_weights_only)
+        if save_freq != "epoch":
+            save_freq = validation.check_int("save_freq", save_freq, minimum=1)
+        self.save_freq = save_freq
+        self.best = validation.check_float("initial_value_threshold", initial_value_threshold,
+                                           allow_none=True)
+        self._epoch = 0
+        self._batches = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.save_freq != "epoch":
+            self._batches += 1
+            if self._batches % self.save_freq == 0:
+                self._save(self._epoch, logs, batch)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.save_freq == "epoch":
+            self._save(epoch, logs)
+
+    def _save(self, epoch, logs, batch=None):
+        logs = dict(logs or {})
+        if self.save_best_only:
+            current = self._watch.value(logs)
+            if current is None or not self._watch.improves(current, self.best):
+                if self.verbose and current is not None:
+                    print(f"Epoch {epoch + 1}: {self.monitor} did not improve from {self.best}")
+                return
+            if self.verbose:
+                print(f"Epoch {epoch + 1}: {self.monitor} improved from {self.best} to "
+                      f"{current}, saving model to {self._path(epoch, logs, batch)}")
+            self.best = current
+        path = self._path(epoch, logs, batch)
+        if self.save_weights_only:
+            self.model.save_weights(path)
+        else:
+            self.model.save(path)
+
+    def _path(self, epoch, logs, batch):
+        fields = {**logs, "epoch": epoch + 1}
+        if batch is not None:
+            fields["batch"] = batch + 1
+        try:
+            return self.filepath.format(**fields)
+        except (KeyError, IndexError, ValueError) as error:
+            raise ValueError(
+                f"Argument `filepath` {self.filepath!r} of ModelCheckpoint names {error}, which "
+                f"the logs do not hold; available: {sorted(fields)}."
+            ) from None

@@ -1,0 +1,280 @@
+"""Callbacks: early stopping, checkpoints, learning-rate control, NaN, CSV, lambdas, backups."""
+
+import csv
+import math
+import os
+
+import numpy as np
+import pytest
+
+import minikeras as mk
+from minikeras import callbacks, layers, optimizers
+
+
+@pytest.fixture(autouse=True)
+def _numpy_errors():
+    previous = np.geterr()
+    yield
+    np.seterr(**previous)
+
+
+def _data(n=64, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 4)).astype(np.float32)
+    y = (x[:, 0] + x[:, 1] > 0).astype(int)
+    return x, y
+
+
+def _model(learning_rate=0.01, seed=0):
+    mk.utils.set_random_seed(seed)
+    model = mk.Sequential([mk.Input((4,)), layers.Dense(8, activation="relu"),
+                           layers.Dropout(0.1), layers.Dense(2, activation="softmax")])
+    model.compile(optimizer=optimizers.SGD(learning_rate, momentum=0.5),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+class Script(callbacks.Callback):
+    """Logs a scripted value as "score" each epoch and keeps each epoch's weights."""
+
+    def __init__(self, values):
+        super().__init__()
+        self.values = list(values)
+        self.weights = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs["score"] = self.values[epoch]
+        self.weights.append(self.model.get_weights())
+
+
+# ---------------------------------------------------------------- EarlyStopping
+
+def test_early_stopping_restores_the_best_weights_exactly():
+    x, y = _data()
+    script = Script([5.0, 4.0, 3.0, 3.5, 3.6, 3.7, 3.8, 3.9])
+    stopper = callbacks.EarlyStopping(monitor="score", patience=2, restore_best_weights=True)
+    history = _model().fit(x, y, epochs=8, callbacks=[script, stopper], verbose=0)
+    assert stopper.stopped_epoch == 4 and stopper.best_epoch == 2 and stopper.best == 3.0
+    assert len(history.history["loss"]) == 5
+    for a, b in zip(stopper.model.get_weights(), script.weights[2]):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("kwargs, values, stopped", [
+    (dict(mode="max"), [1.0, 2.0, 2.0, 1.0], 2),
+    (dict(min_delta=0.5), [5.0, 4.8, 4.7, 4.6], 1),
+    (dict(baseline=1.0, patience=2), [5.0, 4.0, 3.0, 2.0], 1),
+    (dict(start_from_epoch=2), [5.0, 6.0, 7.0, 8.0, 9.0], 3),
+    (dict(monitor="score_acc", patience=0), None, 1),  # "auto" takes accuracies as "max"
+])
+def test_early_stopping_options(kwargs, values, stopped):
+    x, y = _data()
+
+    class Log(callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            logs["score"] = values[epoch] if values else 0.0
+            logs["score_acc"] = [0.5, 0.4, 0.3, 0.2][epoch]
+
+    stopper = callbacks.EarlyStopping(**{"monitor": "score", **kwargs})
+    _model().fit(x, y, epochs=len(values or [0] * 4), callbacks=[Log(), stopper], verbose=0)
+    assert stopper.stopped_epoch == stopped
+
+
+def test_early_stopping_warns_about_a_missing_key_and_prints(capsys):
+    x, y = _data()
+    with pytest.warns(UserWarning, match="val_loss.*not in the logs"):
+        _model().fit(x, y, epochs=2, callbacks=[callbacks.EarlyStopping()], verbose=0)
+    stopper = callbacks.EarlyStopping(monitor="score", verbose=1, restore_best_weights=True)
+    _model().fit(x, y, epochs=3, callbacks=[Script([1.0, 2.0, 3.0]), stopper], verbose=0)
+    out = capsys.readouterr().out
+    assert "Epoch 2: early stopping" in out and "best epoch: 1" in out
+    with pytest.raises(ValueError, match="patience"):
+        callbacks.EarlyStopping(patience=-1)
+
+
+# ---------------------------------------------------------------- ModelCheckpoint
+
+def test_model_checkpoint_fills_the_template_and_saves_only_on_improvement(tmp_path):
+    x, y = _data()
+    script = Script([3.0, 2.0, 2.5, 1.0])
+    template = str(tmp_path / "model_{epoch:02d}_{score:.2f}.keras")
+    checkpoint = callbacks.ModelCheckpoint(template, monitor="score", save_best_only=True)
+    model = _model()
+    model.fit(x, y, epochs=4, callbacks=[script, checkpoint], verbose=0)
+    assert sorted(os.listdir(tmp_path)) == ["model_01_3.00.keras", "model_02_2.00.keras",
+                                            "model_04_1.00.keras"]
+    restored = mk.models.load_model(tmp_path / "model_02_2.00.keras")
+    for a, b in zip(restored.get_weights(), script.weights[1]):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_model_checkpoint_weights_only_every_epoch_and_batches(tmp_path):
+    x, y = _data()
+    model = _model()
+    every = callbacks.ModelCheckpoint(str(tmp_path / "w{epoch}.weights.h5"),
+                                      save_weights_only=True)
+    batches = callbacks.ModelCheckpoint(str(tmp_path / "b{epoch}-{batch}.keras"), save_freq=3)
+    model.fit(x, y, batch_size=16, epochs=2, callbacks=[every, batches], verbose=0)
+    names = sorted(os.listdir(tmp_path))
+    assert names == ["b1-3.keras", "b2-2.keras", "w1.weights.h5", "w2.weights.h5"]
+    model.load_weights(tmp_path / "w2.weights.h5")
+    with pytest.raises(ValueError, match="nope"):
+        model.fit(x, y, epochs=1, verbose=0, callbacks=[
+            callbacks.ModelCheckpoint(str(tmp_path / "{nope}.keras"))])
+
+
+def test_model_checkpoint_never_leaves_a_partial_file(tmp_path, monkeypatch):
+    x, y = _data()
+    path = tmp_path / "best.keras"
+    model = _model()
+    model.fit(x, y, epochs=1, verbose=0, callbacks=[callbacks.ModelCheckpoint(str(path))])
+    good = path.read_bytes()
+
+    def broken(*args):
+        raise OSError("power cut")
+
+    monkeypatch.setattr(os, "replace", broken)
+    with pytest.raises(OSError, match="power cut"):
+        model.fit(x, y, epochs=1, verbose=0, callbacks=[callbacks.ModelCheckpoint(str(path))])
+    monkeypatch.undo()
+    assert path.read_bytes() == good and os.listdir(tmp_path) == ["best.keras"]
+
+
+# ---------------------------------------------------------------- learning rates
+
+def test_learning_rate_scheduler_sets_and_logs_the_rate():
+    x, y = _data()
+    model = _model()
+    seen = []
+    schedule = callbacks.LearningRateScheduler(lambda epoch, lr: lr * 0.5)
+    spy = callbacks.LambdaCallback(
+        on_epoch_begin=lambda epoch, logs: seen.append(model.optimizer.learning_rate))
+    history = model.fit(x, y, epochs=3, callbacks=[schedule, spy], verbose=0)
+    assert seen == [0.005, 0.0025, 0.00125]
+    assert history.history["learning_rate"] == seen
+    model.fit(x, y, epochs=2, verbose=0,
+              callbacks=[callbacks.LearningRateScheduler(lambda epoch: 0.1 / (epoch + 1))])
+    assert model.optimizer.learning_rate == pytest.approx(0.05)
+
+
+def test_reduce_lr_on_plateau_waits_and_respects_min_lr():
+    x, y = _data()
+    model = _model(learning_rate=0.1)
+    script = Script([1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0])
+    reducer = callbacks.ReduceLROnPlateau(monitor="score", factor=0.5, patience=2, min_lr=0.03)
+    history = model.fit(x, y, epochs=8, callbacks=[script, reducer], verbose=0)
+    rates = history.history["learning_rate"]  # the rate in effect during each epoch
+    assert rates == pytest.approx([0.1, 0.1, 0.1, 0.05, 0.05, 0.03, 0.03, 0.03])
+
+
+def test_reduce_lr_on_plateau_cooldown_and_schedules_refused():
+    x, y = _data()
+    model = _model(learning_rate=0.1)
+    reducer = callbacks.ReduceLROnPlateau(monitor="score", factor=0.5, patience=1, cooldown=2)
+    history = model.fit(x, y, epochs=6, callbacks=[Script([1.0] * 6), reducer], verbose=0)
+    # Keras' order: the cooldown counts down, then one more flat epoch fills the patience
+    assert history.history["learning_rate"] == pytest.approx([0.1, 0.1, 0.05, 0.05, 0.025,
+                                                              0.025])
+    model.compile(optimizer=optimizers.SGD(lambda: 0.1), loss="sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match="schedule or a function"):
+        model.fit(x, y, epochs=1, verbose=0, callbacks=[reducer])
+
+
+# ---------------------------------------------------------------- non-finite losses
+
+def _rooted(y_true, y_pred):
+    """A loss that is NaN for a sample whose target is below 0.5 (a broken user loss)."""
+    return mk.ops.sqrt(y_true[:, 0] - 0.5) + mk.ops.mean((y_true - y_pred) ** 2, axis=-1)
+
+
+def _exploding():
+    np.seterr(invalid="ignore")  # numpy's own warnings about sqrt(-1); restored by the fixture
+    x, _ = _data()
+    y = np.ones((len(x), 1))
+    y[40] = -1.0  # in batch 3 of 16
+    mk.utils.set_random_seed(0)
+    model = mk.Sequential([mk.Input((4,)), layers.Dense(3, activation="tanh"), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss=_rooted)
+    return model, x, y
+
+
+def test_fit_stops_at_the_first_non_finite_loss_and_keeps_finite_weights():
+    model, x, y = _exploding()
+    with pytest.warns(UserWarning, match="epoch 1, batch 3"):
+        history = model.fit(x, y, batch_size=16, epochs=5, shuffle=False, verbose=0)
+    assert len(history.history["loss"]) == 1 and not math.isfinite(history.history["loss"][0])
+    assert all(np.isfinite(w).all() for w in model.get_weights())
+    assert model.optimizer.iterations == 2  # the bad batch took no step
+
+
+def test_terminate_on_nan_says_so(capsys):
+    model, x, y = _exploding()
+    with pytest.warns(UserWarning):
+        model.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0,
+                  callbacks=[callbacks.TerminateOnNaN()])
+    assert "Batch 2: Invalid loss, terminating training" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- CSVLogger, LambdaCallback
+
+def test_csv_logger_rows_and_append(tmp_path):
+    x, y = _data()
+    path = tmp_path / "log.csv"
+    model = _model()
+    first = model.fit(x, y, epochs=2, verbose=0, validation_split=0.25,
+                      callbacks=[callbacks.CSVLogger(path, separator=";")])
+    model.fit(x, y, epochs=1, verbose=0, validation_split=0.25,
+              callbacks=[callbacks.CSVLogger(path, separator=";", append=True)])
+    with open(path, newline="") as file:
+        rows = list(csv.reader(file, delimiter=";"))
+    assert rows[0] == ["epoch", "accuracy", "loss", "val_accuracy", "val_loss"]
+    assert [r[0] for r in rows[1:]] == ["0", "1", "0"]
+    assert float(rows[2][2]) == first.history["loss"][1]
+    assert float(rows[3][4]) == model.history.history["val_loss"][0]
+
+
+def test_lambda_callback_calls_batch_and_epoch_functions():
+    x, y = _data()
+    calls = []
+    hooks = callbacks.LambdaCallback(
+        on_train_begin=lambda logs: calls.append("begin"),
+        on_batch_end=lambda batch, logs: calls.append(("batch", batch, "loss" in logs)),
+        on_epoch_end=lambda epoch, logs: calls.append(("epoch", epoch)))
+    _model().fit(x, y, batch_size=32, epochs=1, callbacks=[hooks], verbose=0)
+    assert calls == ["begin", ("batch", 0, True), ("batch", 1, True), ("epoch", 0)]
+    with pytest.raises(ValueError, match="unknown hook"):
+        callbacks.LambdaCallback(on_whatever=print)
+
+
+# ---------------------------------------------------------------- BackupAndRestore
+
+class Interrupt(callbacks.Callback):
+    def __init__(self, at):
+        super().__init__()
+        self.at = at
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == self.at:
+            raise KeyboardInterrupt("the machine went down")
+
+
+def test_backup_and_restore_resumes_to_the_same_weights(tmp_path):
+    x, y = _data()
+    straight = _model(seed=5)
+    straight.fit(x, y, batch_size=16, epochs=5, verbose=0)
+
+    interrupted = _model(seed=5)
+    backup = callbacks.BackupAndRestore(tmp_path / "backup")
+    with pytest.raises(KeyboardInterrupt):
+        interrupted.fit(x, y, batch_size=16, epochs=5, verbose=0,
+                        callbacks=[backup, Interrupt(at=2)])
+    assert "backup.json" in os.listdir(tmp_path / "backup")
+
+    resumed = _model(seed=99)  # a new process would build the model anew
+    history = resumed.fit(x, y, batch_size=16, epochs=5, verbose=0,
+                          callbacks=[callbacks.BackupAndRestore(tmp_path / "backup")])
+    assert history.epoch == [3, 4]
+    assert resumed.optimizer.iterations == straight.optimizer.iterations
+    for a, b in zip(resumed.get_weights(), straight.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert os.listdir(tmp_path / "backup") == []  # deleted once fit ended normally

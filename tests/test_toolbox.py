@@ -1,0 +1,171 @@
+"""Keras spellings and one-batch methods: functions as activations and losses, regularizer
+aliases, Loss subclasses, activation layers, GaussianNoise, Reshape, get_layer,
+train_on_batch / test_on_batch / predict_on_batch."""
+
+import numpy as np
+import pytest
+
+import minikeras as mk
+from minikeras import activations, layers, losses, ops, regularizers
+
+
+def _data(seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(48, 3))
+    return x, (x @ np.array([[1.0], [-2.0], [0.5]])) + 0.1
+
+
+def _model(loss="mse", seed=0, optimizer="adam", **dense):
+    mk.utils.set_random_seed(seed)
+    model = mk.Sequential([mk.Input((3,)), layers.Dense(6, activation="tanh", **dense),
+                           layers.Dense(1)])
+    model.compile(optimizer=optimizer, loss=loss, metrics=["mae"])
+    return model
+
+
+# ---------------------------------------------------------------- one batch
+
+def test_train_on_batch_loss_equals_a_one_batch_fit():
+    x, y = _data()
+    a, b = _model(), _model()
+    history = a.fit(x, y, batch_size=len(x), epochs=1, shuffle=False, verbose=0)
+    loss, mae = b.train_on_batch(x, y)
+    assert loss == history.history["loss"][0] and mae == history.history["mae"][0]
+    for u, v in zip(a.get_weights(), b.get_weights()):
+        np.testing.assert_array_equal(u, v)
+    assert b.optimizer.iterations == 1
+
+
+def test_one_batch_methods_return_keras_forms():
+    x, y = _data()
+    model = _model()
+    logs = model.train_on_batch(x[:8], y[:8], return_dict=True)
+    assert set(logs) == {"loss", "mae"}
+    model.reset_metrics()
+    loss, mae = model.test_on_batch(x[:8], y[:8])
+    assert loss == pytest.approx(model.evaluate(x[:8], y[:8], verbose=0)[0], rel=1e-12)
+    np.testing.assert_array_equal(model.predict_on_batch(x[:8]), model.predict(x[:8], verbose=0))
+    plain = mk.Sequential([mk.Input((3,)), layers.Dense(1)])
+    plain.compile(optimizer="sgd", loss="mse")
+    assert isinstance(plain.train_on_batch(x, y), float)
+    with pytest.raises(RuntimeError, match="compile"):
+        mk.Sequential([mk.Input((3,)), layers.Dense(1)]).train_on_batch(x, y)
+
+
+def test_get_layer():
+    model = mk.Sequential([mk.Input((3,)), layers.Dense(2, name="first"), layers.Dense(1)])
+    assert model.get_layer("first") is model.layers[0]
+    assert model.get_layer(index=-1) is model.layers[1]
+    assert model.get_layer(name="first", index=1) is model.layers[1]  # index wins, as Keras
+    with pytest.raises(ValueError, match="names no layer"):
+        model.get_layer("missing")
+    with pytest.raises(ValueError, match="out of range"):
+        model.get_layer(index=5)
+    with pytest.raises(ValueError, match="either"):
+        model.get_layer()
+
+
+# ---------------------------------------------------------------- Keras spellings
+
+def test_activation_functions_are_usable_and_resolve_to_hand_written_classes():
+    z = np.linspace(-3, 3, 13)
+    assert isinstance(activations.get(activations.relu), activations.ReLU)
+    assert isinstance(layers.Dense(2, activation=activations.softmax).activation,
+                      activations.Softmax)
+    np.testing.assert_allclose(activations.relu(z), np.maximum(z, 0))
+    np.testing.assert_allclose(activations.relu(z, max_value=1.0), np.clip(z, 0, 1))
+    np.testing.assert_allclose(activations.relu(z, negative_slope=0.1, threshold=1.0),
+                               np.where(z > 1.0, z, 0.1 * (z - 1.0)))
+    np.testing.assert_allclose(activations.sigmoid(z), 1 / (1 + np.exp(-z)))
+    np.testing.assert_allclose(activations.tanh(z), np.tanh(z))
+    np.testing.assert_allclose(activations.softmax(z[None])[0], np.exp(z) / np.exp(z).sum())
+    np.testing.assert_allclose(activations.leaky_relu(z), np.where(z > 0, z, 0.2 * z))
+    np.testing.assert_allclose(activations.swish(z), z / (1 + np.exp(-z)))
+
+
+def test_regularizer_spellings_add_to_the_loss_and_the_gradients(float64):
+    assert isinstance(regularizers.l2(0.01), regularizers.L2)
+    assert regularizers.l1_l2(l1=0.1, l2=0.2).get_config() == {"l1": 0.1, "l2": 0.2}
+    x, y = _data()
+    plain = _model()
+    penalized = _model(kernel_regularizer=regularizers.l2(0.5),
+                       bias_regularizer=regularizers.l1(0.3))
+    kernel, bias = (w.value for w in penalized.layers[0].weights)
+    expected = 0.5 * np.sum(kernel ** 2) + 0.3 * np.sum(np.abs(bias))
+    assert penalized.evaluate(x, y, verbose=0)[0] == pytest.approx(
+        plain.evaluate(x, y, verbose=0)[0] + expected, rel=1e-12)
+    report = mk.utils.check_gradients(penalized, x[:10], y[:10])
+    assert max(e["autograd"] for e in report.values()) < 1e-7
+    assert max(e["numerical"] for e in report.values()) < 1e-5
+    loss, grads = penalized.loss_and_gradients(x[:10], y[:10])
+    _, plain_grads = plain.loss_and_gradients(x[:10], y[:10])
+    path = penalized.layers[0].kernel.path
+    np.testing.assert_allclose(grads[path] - plain_grads[plain.layers[0].kernel.path],
+                               2 * 0.5 * kernel, rtol=1e-9)
+
+
+def test_loss_functions_and_keras_style_subclasses():
+    y_true, y_pred = np.array([[1.0], [2.0]]), np.array([[1.5], [1.0]])
+    np.testing.assert_allclose(losses.mean_squared_error(y_true, y_pred), [0.25, 1.0])
+    np.testing.assert_allclose(losses.mae(y_true, y_pred), [0.5, 1.0])
+    np.testing.assert_allclose(losses.sparse_categorical_crossentropy(
+        [1], [[0.2, 0.8]]), [-np.log(0.8)], rtol=1e-6)
+    assert isinstance(losses.get(losses.mean_squared_error), losses.MeanSquaredError)
+
+    class Quartic(losses.Loss):  # written as a Keras user writes it: call only
+        def call(self, y_true, y_pred):
+            return ops.mean((y_true - y_pred) ** 4, axis=-1)
+
+    x, y = _data()
+    model = _model(loss=Quartic(name="quartic"), optimizer=mk.optimizers.Adam(0.01))
+    history = model.fit(x, y, epochs=30, verbose=0)
+    assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]
+    summed = Quartic(reduction="sum")
+    assert summed(y_true, y_pred) == pytest.approx(0.5 ** 4 + 1.0)
+    np.testing.assert_allclose(summed.gradient(y_true, y_pred), 4 * (y_pred - y_true) ** 3)
+    with pytest.raises(ValueError, match="reduction"):
+        Quartic(reduction="median")
+
+
+def test_a_subclass_of_a_built_in_loss_is_not_fused_away():
+    class Doubled(losses.SparseCategoricalCrossentropy):
+        def call(self, y_true, y_pred):
+            return 2 * super().call(y_true, y_pred)
+
+    model = mk.Sequential([mk.Input((3,)), layers.Dense(2, activation="softmax")])
+    model.compile(optimizer="sgd", loss=Doubled())
+    x, y = _data()[0], np.array([0, 1] * 24)
+    plain = losses.SparseCategoricalCrossentropy()(y, model.predict(x, verbose=0))
+    assert model.evaluate(x, y, verbose=0) == pytest.approx(2 * plain, rel=1e-5)
+
+
+# ---------------------------------------------------------------- layers
+
+def test_activation_layers_follow_keras_defaults():
+    z = np.linspace(-2, 2, 9)[None]
+    np.testing.assert_allclose(layers.LeakyReLU()(z), np.where(z > 0, z, 0.3 * z), rtol=1e-6)
+    np.testing.assert_allclose(layers.ReLU(max_value=1.0)(z), np.clip(z, 0, 1))
+    np.testing.assert_allclose(layers.ELU(alpha=0.5)(z), np.where(z > 0, z, 0.5 * np.expm1(z)),
+                               rtol=1e-6)
+    assert layers.Softmax().get_config()["axis"] == -1
+    model = mk.Sequential([mk.Input((3,)), layers.Dense(2), layers.Softmax()])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    assert model._step_plan().fused_loss is not None  # a Softmax layer fuses like Activation
+
+
+def test_gaussian_noise_and_reshape():
+    x = np.ones((200, 6), dtype=np.float32)
+    noise = layers.GaussianNoise(0.5, seed=1)
+    np.testing.assert_array_equal(noise(x), x)  # inference: identity
+    noisy = noise(x, training=True)
+    assert noisy.dtype == np.float32 and abs(np.std(noisy - x) - 0.5) < 0.03
+    reshape = layers.Reshape((2, -1))
+    assert reshape(x).shape == (200, 2, 3) and reshape.compute_output_shape((None, 6)) == (None, 2, 3)
+    with pytest.raises(ValueError, match="target_shape"):
+        layers.Reshape((-1, -1))
+    with pytest.raises(ValueError, match="does not fit"):
+        layers.Reshape((4,))(x)
+    model = mk.Sequential([mk.Input((6,)), layers.Reshape((3, 2)), layers.Flatten(),
+                           layers.GaussianNoise(0.1), layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, np.ones(200), epochs=1, verbose=0)

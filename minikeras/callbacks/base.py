@@ -9,6 +9,8 @@ it evaluates its validation data. ``evaluate`` and ``predict`` take no callbacks
 import sys
 import time
 
+import numpy as np
+
 from tqdm.auto import tqdm
 
 __all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "format_logs", "overrides"]
@@ -99,7 +101,13 @@ class History(Callback):
 
 def format_logs(logs):
     """``"loss: 0.1234 - accuracy: 0.9600"``, as Keras prints them."""
-    return " - ".join(f"{k}: {v:.4f}" for k, v in logs.items())
+    return " - ".join(f"{k}: {_format(v)}" for k, v in logs.items())
+
+
+def _format(value):
+    if np.ndim(value) == 0:
+        return f"{value:.4f}"
+    return np.array2string(np.asarray(value), precision=4, separator=", ")
 
 
 class ProgbarLogger(Callback):

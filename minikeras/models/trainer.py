@@ -297,7 +297,8 @@ class Trainer:
     def _logs(self, extra_loss=0.0):
         logs = {"loss": self._loss_tracker.result() + extra_loss}
         for m in self._resolved_metrics():
-            logs[m.name] = float(m.result())
+            value = m.result()  # an array for per-class results (F1Score's default)
+            logs[m.name] = float(value) if np.ndim(value) == 0 else np.asarray(value)
         return logs
 
     def _clear_caches(self):

@@ -245,6 +245,14 @@ def test_lambda_callback_calls_batch_and_epoch_functions():
     with pytest.raises(ValueError, match="unknown hook"):
         callbacks.LambdaCallback(on_whatever=print)
 
+    class OldStyle(callbacks.Callback):  # Keras 2's name for the training batch hook
+        def on_batch_end(self, batch, logs=None):
+            calls.append(("old", batch))
+
+    calls.clear()
+    _model().fit(x, y, batch_size=32, epochs=1, callbacks=[OldStyle()], verbose=0)
+    assert calls == [("old", 0), ("old", 1)]
+
 
 # ---------------------------------------------------------------- BackupAndRestore
 

@@ -33,8 +33,15 @@ class Callback:
     def on_train_end(self, logs=None): pass
     def on_epoch_begin(self, epoch, logs=None): pass
     def on_epoch_end(self, epoch, logs=None): pass
-    def on_train_batch_begin(self, batch, logs=None): pass
-    def on_train_batch_end(self, batch, logs=None): pass
+    def on_batch_begin(self, batch, logs=None): pass
+    def on_batch_end(self, batch, logs=None): pass
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.on_batch_begin(batch, logs)  # Keras' older name, kept as an alias
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.on_batch_end(batch, logs)
+
     def on_test_begin(self, logs=None): pass
     def on_test_end(self, logs=None): pass
     def on_test_batch_begin(self, batch, logs=None): pass
@@ -75,8 +82,14 @@ class CallbackList:
 
 
 def overrides(callback, hook):
-    """True if ``callback`` does something in ``hook`` (its class or the instance sets it)."""
-    return getattr(type(callback), hook) is not getattr(Callback, hook) or hook in vars(callback)
+    """True if ``callback`` does something in ``hook`` (its class or the instance sets it,
+    or the older alias ``on_batch_begin``/``on_batch_end`` of a training batch hook)."""
+    alias = _ALIASES.get(hook)
+    return any(getattr(type(callback), name) is not getattr(Callback, name) or name in vars(callback)
+               for name in (hook, alias) if name)
+
+
+_ALIASES = {"on_train_batch_begin": "on_batch_begin", "on_train_batch_end": "on_batch_end"}
 
 
 class History(Callback):

@@ -4,7 +4,7 @@ from .base import Callback
 
 __all__ = ["LambdaCallback"]
 
-_HOOKS = ("on_epoch_begin", "on_epoch_end", "on_train_begin", "on_train_end",
+_HOOKS = ("on_batch_begin", "on_batch_end", "on_epoch_begin", "on_epoch_end", "on_train_begin", "on_train_end",
           "on_train_batch_begin", "on_train_batch_end", "on_test_begin", "on_test_end",
           "on_test_batch_begin", "on_test_batch_end", "on_predict_begin", "on_predict_end",
           "on_predict_batch_begin", "on_predict_batch_end")
@@ -20,9 +20,7 @@ class LambdaCallback(Callback):
 
     def __init__(self, **hooks):
         super().__init__()
-        aliases = {"on_batch_begin": "on_train_batch_begin", "on_batch_end": "on_train_batch_end"}
         for name, function in hooks.items():
-            name = aliases.get(name, name)
             if name not in _HOOKS:
                 raise ValueError(f"LambdaCallback got an unknown hook {name!r}; expected "
                                  f"some of {list(_HOOKS)}.")

@@ -6,7 +6,6 @@ with a validation split and a progress line per epoch, then evaluate and predict
 Run: python examples/digits.py
 """
 
-import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler

@@ -7,11 +7,11 @@ other families; anyone who knows Keras can read a minikeras script.
 __version__ = "0.1.0"
 
 from . import (activations, callbacks, config, initializers, layers, losses, metrics, models,
-               ops, optimizers, regularizers, saving, testing, utils, variables)
+               ops, optimizers, regularizers, saving, testing, utils, variables, wrappers)
 from .layers import Input
 from .models import Sequential
 from .variables import Variable
 
 __all__ = ["Sequential", "Input", "Variable", "variables", "layers", "activations", "losses", "metrics", "optimizers",
-           "callbacks", "initializers", "regularizers", "models", "utils", "config", "ops", "testing", "saving",
+           "callbacks", "initializers", "regularizers", "models", "utils", "config", "ops", "testing", "saving", "wrappers",
            "__version__"]

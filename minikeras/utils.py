@@ -1,15 +1,18 @@
 """Seeding, label encoding, batching, gradient checking and plotting helpers."""
 
+import contextlib
 import random
+import threading
 
 import numpy as np
 
 from . import config, validation
 
-__all__ = ["set_random_seed", "rng", "to_categorical", "check_gradients", "relative_error",
+__all__ = ["set_random_seed", "rng", "seeded", "to_categorical", "check_gradients", "relative_error",
            "plot_history", "batch_slices", "batches", "RandomState"]
 
 _rng = np.random.default_rng()
+_local = threading.local()
 
 
 def set_random_seed(seed):
@@ -28,11 +31,30 @@ def set_random_seed(seed):
     random.seed(seed)
     np.random.seed(seed % 2**32)
     _rng = np.random.default_rng(seed)
+    if getattr(_local, "rng", None) is not None:  # inside seeded(): that generator too
+        _local.rng = np.random.default_rng(seed)
 
 
 def rng():
-    """Return the generator that initializers, dropout and shuffling draw from."""
-    return _rng
+    """Return the generator that initializers, dropout and shuffling draw from: minikeras'
+    own, or this thread's inside :func:`seeded`."""
+    return getattr(_local, "rng", None) or _rng
+
+
+@contextlib.contextmanager
+def seeded(seed):
+    """Within the block, this thread's minikeras randomness comes from a generator of its
+    own seeded with ``seed``: two blocks with the same seed run bit-identically, and
+    nothing else is touched (not minikeras' generator, nor numpy's or Python's global
+    ones). The scikit-learn wrappers fit with it for their ``random_state``.
+    """
+    seed = validation.check_int("seed", seed, minimum=0)
+    previous = getattr(_local, "rng", None)
+    _local.rng = np.random.default_rng(seed)
+    try:
+        yield _local.rng
+    finally:
+        _local.rng = previous
 
 
 def to_categorical(y, num_classes=None):

@@ -57,3 +57,16 @@ def test_custom_layer_example_learns_and_checks_gradients(capsys):
     assert losses[-1] < 0.2 * losses[0]
     report = capsys.readouterr().out
     assert "polynomial/c" in report and "autograd" in report
+
+
+def test_grid_search_example_runs_a_tiny_grid(tmp_path, capsys):
+    table = _load_example("grid_search").main(learning_rates=(1e-3, 1e-2), l2_strengths=(0.0, 1e-2),
+                                              epochs=3, plot=tmp_path / "grid.png")
+    assert table.shape == (2, 2) and (table > 0.5).all()
+    out = capsys.readouterr().out
+    assert "mean cross-validated accuracy" in out and "best: learning rate" in out
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return
+    assert (tmp_path / "grid.png").stat().st_size > 10_000

@@ -202,7 +202,7 @@ class Softmax(Activation):
     """``a = exp(z) / sum(exp(z))`` along ``axis``; ``dL/dz = a * (grad - sum(a * grad))``."""
 
     def __init__(self, axis=-1):
-        self.axis = validation.check_int("axis", axis)
+        self.axis = validation.check_int("axis", axis, minimum=-32, maximum=31)
 
     def __call__(self, z):
         return ops.softmax(z, axis=self.axis)

@@ -6,12 +6,12 @@ given its own ``seed`` returns the same values at every call, as in Keras 3.
 
 import numpy as np
 
-from . import config, utils
+from . import config, utils, validation
 from .registry import Configurable, Registry
 
 __all__ = ["Initializer", "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform",
            "GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "get", "register",
-           "serialize"]
+           "serialize", "get_required"]
 
 
 class Initializer(Configurable):
@@ -27,6 +27,17 @@ class Initializer(Configurable):
 
 _registry = Registry("initializer", Initializer)
 get, register, serialize = _registry.get, _registry.register, _registry.serialize
+
+
+def get_required(argument, identifier):
+    """``get(identifier)``, refusing None (an argument that must name an initializer)."""
+    if identifier is None:
+        raise ValueError(f"Argument `{argument}` must name an initializer, got None.")
+    return get(identifier)
+
+
+def _seed(seed):
+    return validation.check_int("seed", seed, minimum=0, allow_none=True)
 
 
 def _fans(shape):
@@ -74,7 +85,7 @@ class Constant(Initializer):
     """Every entry equal to ``value``."""
 
     def __init__(self, value=0.0):
-        self.value = value
+        self.value = validation.check_float("value", value)
 
     def __call__(self, shape, dtype=None):
         return np.full(shape, self.value, dtype=dtype or config.floatx())
@@ -85,7 +96,9 @@ class RandomNormal(Initializer):
     """Normal draws: ``mean + stddev * N(0, 1)``."""
 
     def __init__(self, mean=0.0, stddev=0.05, seed=None):
-        self.mean, self.stddev, self.seed = mean, stddev, seed
+        self.mean = validation.check_float("mean", mean)
+        self.stddev = validation.check_float("stddev", stddev, low=0.0)
+        self.seed = _seed(seed)
 
     def __call__(self, shape, dtype=None):
         values = self.mean + self.stddev * self._generator().standard_normal(shape)
@@ -97,7 +110,9 @@ class RandomUniform(Initializer):
     """Uniform draws in ``[minval, maxval)``."""
 
     def __init__(self, minval=-0.05, maxval=0.05, seed=None):
-        self.minval, self.maxval, self.seed = minval, maxval, seed
+        self.minval = validation.check_float("minval", minval)
+        self.maxval = validation.check_float("maxval", maxval, low=self.minval)
+        self.seed = _seed(seed)
 
     def __call__(self, shape, dtype=None):
         values = self._generator().uniform(self.minval, self.maxval, shape)
@@ -112,7 +127,7 @@ class _VarianceScaling(Initializer):
     distribution = "uniform"
 
     def __init__(self, seed=None):
-        self.seed = seed
+        self.seed = _seed(seed)
 
     def __call__(self, shape, dtype=None):
         fan_in, fan_out = _fans(tuple(shape))

@@ -46,6 +46,8 @@ class Loss(Configurable):
     sparse_targets = False
 
     def __init__(self, name=None, reduction="sum_over_batch_size"):
+        if name is not None and not isinstance(name, str):
+            raise ValueError(f"Argument `name` must be a string, got {validation.describe(name)}.")
         self.name = name or snake_case(type(self).__name__)
         self.reduction = validation.check_choice("reduction", reduction,
                                                  ("sum_over_batch_size", "sum"))

@@ -36,6 +36,8 @@ class Metric(Configurable):
     ``reset_state()``."""
 
     def __init__(self, name=None):
+        if name is not None and not isinstance(name, str):
+            raise ValueError(f"Argument `name` must be a string, got {validation.describe(name)}.")
         self.name = name or snake_case(type(self).__name__)
         self.reset_state()
 

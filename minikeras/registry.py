@@ -63,8 +63,15 @@ def register_serializable(package="Custom", name=None):
 
 def registered_name(obj):
     """The name ``obj`` (a class or function) is saved under: its registered
-    ``"package>name"`` if it has one, else its ``__name__``."""
-    return _saved_names.get(obj, getattr(obj, "__name__", type(obj).__name__))
+    ``"package>name"`` (or the key it was put under in :func:`get_custom_objects`), else
+    its ``__name__``."""
+    return _custom_name(obj) or getattr(obj, "__name__", type(obj).__name__)
+
+
+def _custom_name(obj):
+    if obj in _saved_names:
+        return _saved_names[obj]
+    return next((name for name, value in _custom_objects.items() if value is obj), None)
 
 
 class Configurable:
@@ -98,8 +105,9 @@ class Configurable:
 
 def function_name(fn):
     """The name a plain function is saved under; ValueError if it has none to be found by."""
-    if fn in _saved_names:
-        return _saved_names[fn]
+    name = _custom_name(fn)
+    if name is not None:
+        return name
     raise ValueError(
         f"The function {getattr(fn, '__name__', fn)!r} cannot be saved: register it with "
         "minikeras.saving.register_keras_serializable() so that loading can find it by name."

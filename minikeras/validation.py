@@ -23,14 +23,20 @@ def describe(value):
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def check_int(name, value, minimum=None, allow_none=False):
-    """Return ``value`` as an int, or raise ValueError naming ``name``."""
+def check_int(name, value, minimum=None, allow_none=False, maximum=None):
+    """Return ``value`` as an int within ``[minimum, maximum]``, or raise ValueError naming
+    ``name``."""
     if value is None and allow_none:
         return None
     ok = isinstance(value, numbers.Integral) and not isinstance(value, bool)
-    if ok and (minimum is None or value >= minimum):
+    if ok and (minimum is None or value >= minimum) and (maximum is None or value <= maximum):
         return int(value)
-    bound = "an integer" if minimum is None else f"an integer >= {minimum}"
+    if minimum is not None and maximum is not None:
+        bound = f"an integer in [{minimum}, {maximum}]"
+    elif maximum is not None:
+        bound = f"an integer <= {maximum}"
+    else:
+        bound = "an integer" if minimum is None else f"an integer >= {minimum}"
     raise ValueError(f"Argument `{name}` must be {bound}, got {describe(value)}.")
 
 

@@ -411,3 +411,156 @@ def test_mutated_files_load_equal_or_raise_the_one_error(tmp_path, data):
     for a, b in zip(loaded.get_weights(), model.get_weights()):
         np.testing.assert_array_equal(a, b)
     assert loaded.get_config() == model.get_config()
+
+
+# ---------------------------------------------------------------- second review
+
+def test_a_member_claiming_bytes_the_file_lacks_is_refused_before_building(tmp_path):
+    import struct
+    import tracemalloc
+
+    model = mk.Sequential([mk.Input((3,)), layers.Dense(2, name="d")], name="m")
+    path = tmp_path / "m.keras"
+    model.save(path)
+    data = bytearray(path.read_bytes())
+    # inflate the sizes the central directory gives for the first weight member
+    entry = data.find(b"PK\x01\x02", data.find(b"PK\x01\x02") + 4)
+    struct.pack_into("<II", data, entry + 20, 1_600_000_000, 1_600_000_000)
+    path.write_bytes(bytes(data))
+    tracemalloc.start()
+    try:
+        with pytest.raises(ModelFileError, match="claims"):
+            mk.models.load_model(path)
+        assert tracemalloc.get_traced_memory()[1] < 20_000_000
+    finally:
+        tracemalloc.stop()
+
+
+class Block(layers.Layer):
+    """A layer holding a Dense and a variable made outside add_weight."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.inner = layers.Dense(2)
+
+    def build(self, input_shape):
+        self.gain = mk.Variable(np.ones(2), name="gain")
+
+    def call(self, inputs):
+        return self.inner(inputs) * self.gain
+
+
+def test_sublayer_and_direct_weights_have_stable_unique_paths(tmp_path):
+    model = mk.Sequential([mk.Input((3,)), Block(name="b1"), Block(name="b2")])
+    assert [w.path for w in model.weights] == ["b1/gain", "b1/inner/kernel", "b1/inner/bias",
+                                               "b2/gain", "b2/inner/kernel", "b2/inner/bias"]
+    model.save(tmp_path / "m.keras")
+    model.save_weights(tmp_path / "w.npz")
+    layers.Dense(3)  # later sessions number their Dense layers differently
+    loaded = mk.models.load_model(tmp_path / "m.keras", custom_objects={"Block": Block})
+    x = np.random.default_rng(0).normal(size=(4, 3))
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    other = mk.Sequential([mk.Input((3,)), Block(name="b1"), Block(name="b2")])
+    other.load_weights(tmp_path / "w.npz")
+    np.testing.assert_array_equal(other.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_saving_after_pop_and_functions_added_to_the_custom_objects_dict(tmp_path):
+    def halved_mse(y_true, y_pred):
+        return 0.5 * mk.ops.mean((y_true - y_pred) ** 2, axis=-1)
+
+    mk.saving.get_custom_objects()["Tests>halved_mse"] = halved_mse
+    x = np.random.default_rng(0).normal(size=(16, 3))
+    model = mk.Sequential([mk.Input((3,)), layers.Dense(4), layers.Dense(1), layers.Dense(1)])
+    model.compile(optimizer="adam", loss=halved_mse)
+    model.fit(x, x[:, :1], epochs=1, verbose=0)
+    model.pop()
+    model.save(tmp_path / "popped.keras")
+    loaded = mk.models.load_model(tmp_path / "popped.keras")
+    assert len(loaded.layers) == 2 and loaded.loss.fn is halved_mse
+
+
+def test_nested_custom_objects_in_configs_and_clones():
+    class Cube(mk.activations.Activation):
+        def __call__(self, z):
+            return z ** 3
+
+    model = mk.Sequential([mk.Input((3,)), layers.Dense(2, activation=Cube())])
+    clone = mk.models.clone_model(model)  # the model's own classes are known
+    assert isinstance(clone.layers[0].activation, Cube)
+    rebuilt = mk.models.model_from_json(model.to_json(), custom_objects={"Cube": Cube})
+    assert isinstance(rebuilt.layers[0].activation, Cube)
+    with pytest.raises(ValueError, match="Cube"):
+        mk.models.model_from_json(model.to_json())
+    with pytest.raises(ValueError, match="json_string"):
+        mk.models.model_from_json("[" * 100_000)
+
+
+def test_many_layers_load_in_linear_time(tmp_path):
+    import time
+
+    model = mk.Sequential([mk.Input((2,))] + [layers.Activation("tanh") for _ in range(3000)])
+    model.save(tmp_path / "deep.keras")
+    started = time.perf_counter()
+    assert len(mk.models.load_model(tmp_path / "deep.keras").layers) == 3000
+    assert time.perf_counter() - started < 10
+
+
+def test_values_out_of_range_for_the_models_dtype_are_refused(tmp_path):
+    model = mk.Sequential([mk.Input((3,)), layers.Dense(2, name="a"), layers.Dense(2, name="b")])
+    np.savez(tmp_path / "w.npz", **{"a/kernel": np.ones((3, 2)), "a/bias": np.ones(2),
+                                    "b/kernel": np.full((2, 2), 1e300), "b/bias": np.ones(2)})
+    before = model.get_weights()
+    with np.errstate(over="raise"), pytest.raises(ModelFileError, match="beyond the range"):
+        model.load_weights(tmp_path / "w.npz")
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def _layer_config(**changes):
+    def edit(config):
+        config["model"]["config"]["layers"][0]["config"].update(changes)
+    return edit
+
+
+@pytest.mark.parametrize("edit", [
+    _layer_config(trainable="false"), _layer_config(use_bias="no"),
+    _layer_config(kernel_initializer=None),
+    _layer_config(kernel_initializer={"class_name": "RandomNormal", "config": {"seed": 1.5}}),
+    _layer_config(activation={"class_name": "Softmax", "config": {"axis": 10 ** 30}}),
+    lambda c: c["model"]["config"].update(name={}),
+    lambda c: c["compile"].update(loss={"class_name": "MeanSquaredError",
+                                        "config": {"name": {"x": [1]}}}),
+    lambda c: c.update(format_version=True), lambda c: c.update(minikeras_version=1),
+    lambda c: c["optimizer"].update(extra=1), lambda c: c["compile"].update(metrics={}),
+    lambda c: c["optimizer"].update(iterations=10 ** 400),
+], ids=["trainable", "use_bias", "null initializer", "float seed", "huge axis", "name",
+        "loss name", "bool version", "version type", "optimizer key", "metrics dict",
+        "huge iterations"])
+def test_config_values_of_the_wrong_type_are_refused(tmp_path, edit):
+    model = mk.Sequential([mk.Input((3,)), layers.Dense(2, activation="softmax", name="d")],
+                          name="m")
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(np.ones((4, 3)), np.ones((4, 2)) / 2, verbose=0)
+    path = tmp_path / "m.keras"
+    model.save(path)
+    _edit_config(path, edit)
+    with pytest.raises(ModelFileError):
+        mk.models.load_model(path)
+
+
+def test_duplicate_json_keys_are_refused(tmp_path):
+    _, path = _saved(tmp_path)
+    _forge_member("config.json", b'{"format": "minikeras", "format": "minikeras"}')(path)
+    with pytest.raises(ModelFileError, match="twice"):
+        mk.models.load_model(path)
+
+
+def test_saving_through_a_symlink_writes_its_target(tmp_path):
+    model, _ = _saved(tmp_path)
+    target = tmp_path / "real.keras"
+    link = tmp_path / "link.keras"
+    link.symlink_to(target)
+    model.save(link)
+    assert link.is_symlink() and target.stat().st_size > 0
+    mk.models.load_model(link)

@@ -84,7 +84,7 @@ class Layer(Configurable):
         if name is not None and not isinstance(name, str):
             raise ValueError(f"Argument `name` must be a string, got {validation.describe(name)}.")
         self.name = name or unique_name(snake_case(type(self).__name__))
-        self._trainable = bool(trainable)
+        self._trainable = validation.check_bool("trainable", trainable)
         self.dtype = None if dtype is None else _float_dtype(dtype)
         if input_dim is not None:
             input_shape = (validation.check_int("input_dim", input_dim, minimum=1),)
@@ -93,6 +93,7 @@ class Layer(Configurable):
         self.input_shape = None
         self.output_shape = None
         self._owner = None  # the model this layer belongs to
+        self._parent = None  # (layer, attribute) holding this layer, if any
         self.recording = False  # True while forward() runs call for a training step
         self.input_gradient_needed = True  # False for a model's first layer: skip dL/dinputs
         self._cache = None  # what a hand-written backward needs from the last forward
@@ -103,13 +104,24 @@ class Layer(Configurable):
         if tracked is not None:
             if isinstance(value, Variable):
                 tracked[name] = value
-                if not any(value is v for v in self._variables):
-                    self._adopt(value)  # made outside add_weight: still one of the layer's
+                if not hasattr(value, "created_trainable"):  # made outside add_weight
+                    value.path = f"{self.weight_path_prefix()}/{value.name}"
+                    self._adopt(value)
             else:
                 tracked.pop(name, None)
                 if isinstance(value, Layer) and not any(value is s for s in self._sublayers):
                     self._sublayers.append(value)
+                    value._parent = (self, name)
         object.__setattr__(self, name, value)
+
+    def weight_path_prefix(self):
+        """What this layer's weight paths start with: its name, or, for a layer held by
+        another layer's attribute, ``"<parent prefix>/<attribute>"`` (the same in every
+        session, unlike names numbered per process)."""
+        if self._parent is None:
+            return self.name
+        parent, attribute = self._parent
+        return f"{parent.weight_path_prefix()}/{attribute}"
 
     def _adopt(self, variable):
         if any(v.name == variable.name for v in self._variables):
@@ -153,7 +165,7 @@ class Layer(Configurable):
         shape = tuple(validation.check_int("shape", int(s), minimum=0) for s in shape)
         dtype = dtype or self.dtype or config.floatx()
         name = name or f"weight_{len(self._variables)}"
-        path = f"{self.name}/{name}"
+        path = f"{self.weight_path_prefix()}/{name}"
         if check_planned(path, shape, dtype):  # loading: the values come from the file
             value = np.zeros(shape, dtype=dtype)
         else:

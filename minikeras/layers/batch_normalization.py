@@ -53,7 +53,7 @@ class BatchNormalization(Layer):
                  moving_mean_initializer="zeros", moving_variance_initializer="ones",
                  beta_regularizer=None, gamma_regularizer=None, **kwargs):
         super().__init__(**kwargs)
-        self.axis = validation.check_int("axis", axis)
+        self.axis = validation.check_int("axis", axis, minimum=-32, maximum=31)
         self.momentum = validation.check_float("momentum", momentum, low=0.0, high=1.0)
         self.epsilon = validation.check_float("epsilon", epsilon, low=0.0, low_open=True)
         self.center = validation.check_bool("center", center)

@@ -37,9 +37,10 @@ class Dense(ActivationHead, Layer):
         super().__init__(**kwargs)
         self.units = validation.check_int("units", units, minimum=1)
         self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
+        self.use_bias = validation.check_bool("use_bias", use_bias)
+        self.kernel_initializer = initializers.get_required("kernel_initializer",
+                                                            kernel_initializer)
+        self.bias_initializer = initializers.get_required("bias_initializer", bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
 

@@ -27,8 +27,8 @@ class Dropout(Layer):
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.rate = validation.check_float("rate", rate, low=0.0, high=1.0, high_open=True)
-        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
-        self.seed = seed
+        self.noise_shape = None if noise_shape is None else _noise_shape(noise_shape)
+        self.seed = validation.check_int("seed", seed, minimum=0, allow_none=True)
         self.generator = None if seed is None else np.random.default_rng(seed)
 
     def compute_output_shape(self, input_shape):
@@ -50,3 +50,12 @@ class Dropout(Layer):
 
     def backward(self, grad_output):
         return grad_output if self._cache is None else grad_output * self._cache
+
+
+def _noise_shape(shape):
+    if not isinstance(shape, (list, tuple)) or not all(
+            d is None or (isinstance(d, int) and not isinstance(d, bool) and d >= 1)
+            for d in shape):
+        raise ValueError("Argument `noise_shape` must be a tuple of positive ints or None "
+                         f"entries, got {validation.describe(shape)}.")
+    return tuple(shape)

@@ -3,6 +3,7 @@
 import json
 
 from .. import validation
+from ..registry import Configurable, registered_name
 from ..saving import load_model, save_model
 from .sequential import Sequential
 
@@ -19,7 +20,7 @@ def model_from_json(json_string, custom_objects=None):
     """
     try:
         description = json.loads(json_string, parse_constant=_refuse)
-    except (TypeError, ValueError) as error:
+    except (TypeError, ValueError, RecursionError) as error:
         raise ValueError(f"Argument `json_string` is not valid JSON: {error}.") from None
     if not isinstance(description, dict) or description.get("class_name") != "Sequential" \
             or set(description) != {"class_name", "config"}:
@@ -32,10 +33,22 @@ def model_from_json(json_string, custom_objects=None):
 
 def clone_model(model, custom_objects=None):
     """A new model with ``model``'s architecture and freshly initialized weights, not
-    compiled (as Keras' ``clone_model``)."""
+    compiled (as Keras' ``clone_model``). The classes of the objects ``model`` holds (its
+    layers, activations, initializers, ...) are found without registering them."""
     if not isinstance(model, Sequential):
         raise ValueError(f"Argument `model` must be a Sequential, got {validation.describe(model)}.")
-    return Sequential.from_config(model.get_config(), custom_objects)
+    return Sequential.from_config(model.get_config(),
+                                  {**_classes_in(model), **(custom_objects or {})})
+
+
+def _classes_in(model):
+    """``{name: class}`` of the configurable objects the model's layers hold."""
+    classes = {}
+    for layer in model.layers:
+        for value in (layer, *vars(layer).values()):
+            if isinstance(value, Configurable):
+                classes[registered_name(type(value))] = type(value)
+    return classes
 
 
 def _refuse(name):

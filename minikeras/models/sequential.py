@@ -11,6 +11,7 @@ import numpy as np
 from .. import layers as layers_module, validation
 from ..layers import Input, Layer
 from ..layers.base import unique_name
+from ..registry import custom_object_scope
 from .summary import summary_table
 from .trainer import Trainer
 
@@ -34,8 +35,12 @@ class Sequential(Trainer):
     """
 
     def __init__(self, layers=None, name=None):
+        if name is not None and not isinstance(name, str):
+            raise ValueError(f"Argument `name` must be a string, got {validation.describe(name)}.")
         self.name = name or unique_name("sequential")
         self._layers = []
+        self._names = set()  # the layers' names, which must be unique
+        self._built = False
         self._input_shape = None
         self._init_training()
         for layer in layers or []:
@@ -49,7 +54,9 @@ class Sequential(Trainer):
 
     @property
     def built(self):
-        return bool(self._layers) and all(layer.built for layer in self._layers)
+        """True once every layer has its weights (set when the layers are built, and kept:
+        a layer added to a built model is built at once)."""
+        return self._built and bool(self._layers)
 
     def add(self, layer):
         """Append a layer; an ``Input`` (only first) or a layer with ``input_shape``
@@ -64,6 +71,11 @@ class Sequential(Trainer):
             self._input_shape = (None,) + layer.shape
             return
         self._check_new_layer(layer)
+        if self.built:  # only the new layer needs checking and building
+            self._check_shapes(self.output_shape, [layer], "layer")
+            layer.build_for(self.output_shape)
+            self._append(layer)
+            return
         input_shape = self._input_shape
         if not self._layers and input_shape is None:
             if layer._declared_input_shape:
@@ -82,11 +94,19 @@ class Sequential(Trainer):
                 self._layers.pop()
                 self._input_shape = previous
                 raise
+        self._layers.pop()
+        self._append(layer)
+
+    def _append(self, layer):
+        self._layers.append(layer)
+        self._names.add(layer.name)
         layer._owner = self
+        self._plan = None
+        self._metrics = None
 
     def _check_new_layer(self, layer):
         owner = layer._owner
-        if layer in self._layers or (owner is not None and owner is not self):
+        if owner is not None:
             where = "this model" if owner is None or owner is self else f"model {owner.name!r}"
             raise ValueError(
                 f"Argument `layer` ({layer.name!r}) is already in {where}; a layer can be "
@@ -94,7 +114,7 @@ class Sequential(Trainer):
                 "model's layer belongs to the copy of that model). pop() it from its model "
                 "first, or make a new one with from_config(get_config()) and set_weights."
             )
-        if any(other.name == layer.name for other in self._layers):
+        if layer.name in self._names:
             raise ValueError(
                 f"Argument `layer` is named {layer.name!r}, like a layer already in the model; "
                 "layer names in a model must be unique."
@@ -128,6 +148,7 @@ class Sequential(Trainer):
         if not self._layers:
             raise IndexError("There are no layers in this model to pop.")
         layer = self._layers.pop()
+        self._names.discard(layer.name)
         layer._owner = None
         layer.input_gradient_needed = True
         self._plan = None
@@ -174,6 +195,7 @@ class Sequential(Trainer):
         shape = input_shape
         for layer in self._layers:
             shape = layer.build_for(shape)
+        self._built = True
         self._plan = None
         self._metrics = None
 
@@ -306,12 +328,13 @@ class Sequential(Trainer):
         if not isinstance(entries, list):
             raise ValueError(f"The config's 'layers' must be a list, got {entries!r}.")
         input_shape = config.get("input_shape")
-        model = cls(name=config.get("name"))
-        if input_shape is not None:
-            model.add(Input(tuple(validation.check_int("input_shape entry", d, minimum=1)
-                                  for d in _as_list(input_shape, "input_shape"))))
-        for entry in entries:
-            model.add(layers_module.get(entry, custom_objects=custom_objects))
+        with custom_object_scope(custom_objects):  # nested configs find them too
+            model = cls(name=config.get("name"))
+            if input_shape is not None:
+                model.add(Input(tuple(validation.check_int("input_shape entry", d, minimum=1)
+                                      for d in _as_list(input_shape, "input_shape"))))
+            for entry in entries:
+                model.add(layers_module.get(entry, custom_objects=custom_objects))
         return model
 
     def to_json(self):

@@ -115,7 +115,7 @@ class Trainer:
                 "Argument `config` must be a dict with the keys 'optimizer', 'loss', 'metrics' "
                 f"and 'gradients', got {validation.describe(config)}."
             )
-        metrics = config.get("metrics") or []
+        metrics = config.get("metrics", [])
         if not isinstance(metrics, list):
             raise ValueError(f"The compile config's 'metrics' must be a list, got {metrics!r}.")
         self.compile(optimizer=optimizers.get(config.get("optimizer"), custom_objects),

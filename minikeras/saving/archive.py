@@ -51,8 +51,8 @@ def atomic_write(path, write):
     IsADirectoryError
         If ``path`` is a folder.
     """
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
+    path = os.path.realpath(os.fspath(path))  # through a symlink to the file it names
+    folder = os.path.dirname(path)
     if not os.path.isdir(folder):
         raise FileNotFoundError(
             f"Cannot save to {path!r}: the folder {folder!r} does not exist."
@@ -80,9 +80,19 @@ def _new_file_mode(path):
     """The mode the file gets: the old file's, or what the umask allows a new one."""
     if os.path.exists(path):
         return os.stat(path).st_mode & 0o777
-    umask = os.umask(0)
+    return 0o666 & ~_umask()
+
+
+def _umask():
+    """The process umask, read without changing it where the platform tells it."""
+    with contextlib.suppress(OSError, ValueError):
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    umask = os.umask(0o022)  # elsewhere: set and restore at once
     os.umask(umask)
-    return 0o666 & ~umask
+    return umask
 
 
 def _fsync_folder(folder):
@@ -134,7 +144,8 @@ class ArchiveReader:
         except Exception as error:  # zipfile raises many kinds on damaged input
             self.close()
             raise ModelFileError(
-                f"{self.path!r} is not a minikeras file (not a readable zip archive: {error})."
+                f"{self.path!r} is not a minikeras file (not a readable zip archive: "
+                f"{_describe(error)})."
             ) from None
         self.members = {}
         for info in infos:
@@ -143,6 +154,10 @@ class ArchiveReader:
                 self.close()
                 raise ModelFileError(f"{self.path!r}: member {info.filename!r} {problem}.")
             self.members[info.filename] = info
+        problem = _extent_problem(infos, getattr(self._zip, "start_dir", None))
+        if problem:
+            self.close()
+            raise ModelFileError(f"{self.path!r}: {problem}; the archive is forged or damaged.")
 
     def close(self):
         """Close the file."""
@@ -165,16 +180,16 @@ class ArchiveReader:
         try:
             return self._zip.open(self.members[member])
         except Exception as error:
-            raise ModelFileError(f"{self.path!r}: member {member!r} is unreadable: {error}.") \
-                from None
+            raise ModelFileError(f"{self.path!r}: member {member!r} is unreadable: "
+                                 f"{_describe(error)}.") from None
 
     def _read(self, stream, member, count):
         try:
             data = stream.read(count)
             beyond = stream.read(1)  # reading to the end makes zipfile check the CRC
         except Exception as error:
-            raise ModelFileError(f"{self.path!r}: member {member!r} is damaged: {error}.") \
-                from None
+            raise ModelFileError(f"{self.path!r}: member {member!r} is damaged: "
+                                 f"{_describe(error)}.") from None
         if len(data) != count or beyond:
             raise ModelFileError(
                 f"{self.path!r}: member {member!r} does not hold the {count} bytes expected."
@@ -190,7 +205,8 @@ class ArchiveReader:
         with self._open(member) as stream:
             data = self._read(stream, member, size)
         try:
-            return json.loads(data.decode("utf-8"), parse_constant=_refuse_constant)
+            return json.loads(data.decode("utf-8"), parse_constant=_refuse_constant,
+                              object_pairs_hook=_unique_keys)
         except (UnicodeDecodeError, ValueError, RecursionError) as error:
             raise ModelFileError(f"{self.path!r}: {member!r} is not valid JSON: {error}.") \
                 from None
@@ -215,7 +231,7 @@ class ArchiveReader:
             offset = stream.tell()
         except Exception as error:
             raise ModelFileError(f"{self.path!r}: {member!r} has no valid .npy header: "
-                                 f"{error}.") from None
+                                 f"{_describe(error)}.") from None
         if dtype.hasobject or dtype.fields is not None or dtype.kind not in "biuf" \
                 or dtype.subdtype is not None:
             raise ModelFileError(f"{self.path!r}: {member!r} holds {dtype} values; only plain "
@@ -249,6 +265,31 @@ class ArchiveReader:
 
 def _refuse_constant(name):
     raise ValueError(f"the literal {name} is not allowed")
+
+
+def _unique_keys(pairs):
+    keys = [key for key, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"a key appears twice in one object: {sorted(keys)}")
+    return dict(pairs)
+
+
+def _extent_problem(infos, directory_start):
+    """A reason the members' claimed sizes do not fit in the file, or None: every member
+    must end before the next one starts (and before the central directory), so no size in
+    the directory can promise bytes the file does not have."""
+    members = sorted(infos, key=lambda info: info.header_offset)
+    for info, after in zip(members, members[1:] + [None]):
+        start = info.header_offset + 30 + len(info.filename.encode("utf-8"))
+        limit = after.header_offset if after is not None else directory_start
+        if limit is None or start + info.compress_size > limit:
+            return (f"member {info.filename!r} claims {info.compress_size} bytes that the file "
+                    "does not hold")
+    return None
+
+
+def _describe(error):
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
 
 def _member_problem(info, seen):

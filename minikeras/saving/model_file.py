@@ -19,6 +19,8 @@ only then assigns: a failed load raises :class:`ModelFileError` and changes noth
 
 import contextlib
 
+import numpy as np
+
 from .. import __version__, validation
 from ..registry import custom_object_scope
 from ..variables import planned_weights
@@ -47,6 +49,7 @@ def save_model(model, filepath):
         If the folder does not exist.
     """
     model._require_built("save")
+    _check_unique_paths(model)
     arrays, weights = {}, []
     for i, weight in enumerate(model.weights):
         member = f"weights/{i:05d}.npy"
@@ -59,9 +62,12 @@ def save_model(model, filepath):
     if model.compiled:
         state = []
         optimizer = model.optimizer
-        owners = {slot: weight for weight in optimizer.built_variables
-                  for slot in optimizer.slots_for(weight)}
-        for i, slot in enumerate(optimizer.variables):
+        in_model = set(model.weights)
+        kept = [w for w in optimizer.built_variables if w in in_model]  # not popped layers'
+        slots = [optimizer.slots_for(w)[k] for k in range(len(optimizer.slot_names()))
+                 for w in kept]
+        owners = {slot: weight for weight in kept for slot in optimizer.slots_for(weight)}
+        for i, slot in enumerate(slots):
             member = f"optimizer/{i:05d}.npy"
             state.append({"path": slot.path, "weight": owners[slot].path,
                           "member": member})
@@ -77,6 +83,7 @@ def save_weights(model, filepath):
     Any file name is accepted; Keras' ``".weights.h5"`` spelling gives npz content too.
     """
     model._require_built("save_weights")
+    _check_unique_paths(model)
     arrays = {f"{w.path}.npy": w.value for w in model.weights}
     atomic_write(filepath, lambda file: write_archive(file, None, arrays))
 
@@ -178,8 +185,28 @@ def _read_weights(reader, model, members):
                 f"(missing by name: {missing})."
             )
         by_path = dict(zip(members, weights))
-    arrays = {id(w): reader.read_array(members[p], w.shape) for p, w in by_path.items()}
+    arrays = {id(w): _cast(reader, members[p], w) for p, w in by_path.items()}
     return [arrays[id(w)] for w in weights], by_path
+
+
+def _cast(reader, member, variable):
+    """The member's array in the variable's dtype; values its dtype cannot hold are refused
+    here, before anything is assigned."""
+    array = reader.read_array(member, variable.shape)
+    with np.errstate(all="ignore"):
+        cast = array.astype(variable.dtype)
+    if np.isfinite(array).all() and not np.isfinite(cast).all():
+        raise ModelFileError(f"{reader.path!r}: {member!r} holds values beyond the range of "
+                             f"{variable.dtype} for {variable.path}.")
+    return cast
+
+
+def _check_unique_paths(model):
+    paths = [w.path for w in model.weights]
+    repeated = sorted({p for p in paths if paths.count(p) > 1})
+    if repeated:
+        raise ValueError(f"The model's weights do not have unique paths ({repeated}); they "
+                         "could not be told apart in a file. Give the layers distinct names.")
 
 
 def _read_optimizer_state(reader, model, config, weights_by_path):
@@ -187,15 +214,24 @@ def _read_optimizer_state(reader, model, config, weights_by_path):
     weights the file keeps state for (``weights_by_path`` maps the file's weight paths)."""
     entries = _manifest(config.get("variables"), ("path", "weight", "member"),
                         "optimizer variables", reader)
-    iterations = config.get("iterations")
-    if not isinstance(iterations, int) or isinstance(iterations, bool) or iterations < 0:
+    if set(config) != {"iterations", "variables"}:
+        raise ModelFileError(f"{reader.path!r}: the optimizer entry must hold exactly "
+                             f"'iterations' and 'variables', got {sorted(config)}.")
+    iterations = config["iterations"]
+    if not isinstance(iterations, int) or isinstance(iterations, bool) \
+            or not 0 <= iterations < 2**53:
         raise ModelFileError(f"{reader.path!r}: the optimizer's iterations must be an integer "
-                             f">= 0, got {iterations!r}.")
+                             f"in [0, 2**53), got {validation.describe(iterations)}.")
     owners = list(dict.fromkeys(e["weight"] for e in entries))
-    unknown = [p for p in owners if p not in weights_by_path]
+    trainable = set(model.trainable_weights)
+    unknown = [p for p in owners if p not in weights_by_path
+               or weights_by_path[p] not in trainable]
     if unknown:
-        raise ModelFileError(f"{reader.path!r}: optimizer state for {unknown}, which the "
-                             "model does not have.")
+        raise ModelFileError(f"{reader.path!r}: optimizer state for {unknown}, which are not "
+                             "trainable weights of the model.")
+    if iterations and model.optimizer.slot_names() and trainable and not owners:
+        raise ModelFileError(f"{reader.path!r}: after {iterations} steps the optimizer keeps "
+                             "no state at all; the file was cut or forged.")
     optimizer = model.optimizer
     optimizer.build([weights_by_path[p] for p in owners])
     kept = [w for w in optimizer.built_variables if w in set(weights_by_path.values())]
@@ -250,11 +286,13 @@ def _check_config(config, path):
         raise ModelFileError(f"{path!r}: config.json has unknown keys {sorted(unknown)} or "
                              f"lacks {sorted(missing)}.")
     version = config["format_version"]
-    if version != FORMAT_VERSION:
+    if not isinstance(version, int) or isinstance(version, bool) or version != FORMAT_VERSION:
         raise ModelFileError(
             f"{path!r} has file format version {version!r}; minikeras {__version__} reads "
             f"version {FORMAT_VERSION} (a newer minikeras may read it)."
         )
+    if not isinstance(config["minikeras_version"], str):
+        raise ModelFileError(f"{path!r}: config.json's 'minikeras_version' must be a string.")
     for key, kind in (("compile", dict), ("optimizer", dict)):
         if config[key] is not None and not isinstance(config[key], kind):
             raise ModelFileError(f"{path!r}: config.json's {key!r} must be an object or "

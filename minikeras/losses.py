@@ -17,6 +17,7 @@ import numpy as np
 
 from . import config, ops, validation
 from .activations import Sigmoid, Softmax
+from .hierarchy import defined_below
 from .registry import Configurable, Registry, function_name, snake_case
 
 __all__ = ["Loss", "MeanSquaredError", "MeanAbsoluteError", "Huber", "BinaryCrossentropy",
@@ -64,13 +65,17 @@ class Loss(Configurable):
         values = self.call(y_true, y_pred)
         if np.ndim(values) == 0:
             return values * np.ones(len(y_pred))
-        if np.ndim(values) > 1:
-            return ops.mean(ops.reshape(values, (len(y_pred), -1)), axis=-1)
+        if np.ndim(values) > 1:  # per element: Keras sums them all ("sum") or averages them
+            reduce = ops.sum if self.reduction == "sum" else ops.mean
+            return reduce(ops.reshape(values, (len(y_pred), -1)), axis=-1)
         return values
 
     def sample_gradient(self, y_true, y_pred):
         """Derivative of each sample's loss with respect to its ``y_pred`` row; by default
         autograd differentiates :meth:`call`."""
+        return self._autograd_gradient(y_true, y_pred)
+
+    def _autograd_gradient(self, y_true, y_pred):
         grad = autograd.grad(lambda p: ops.sum(self.per_sample(y_true, p)))(y_pred)
         return np.asarray(grad, dtype=y_pred.dtype)  # autograd may widen float32
 
@@ -89,15 +94,24 @@ class Loss(Configurable):
         return self.value_and_gradient(y_true, y_pred, sample_weight)[1]
 
     def value_and_gradient(self, y_true, y_pred, sample_weight=None):
-        """``(loss, dL/dy_pred)`` together; the cross-entropies on logits share the softmax."""
+        """``(loss, dL/dy_pred)`` together; the cross-entropies on logits share the softmax.
+
+        A hand-written gradient serves only the ``call`` it was written with: a subclass
+        that overrides ``call`` alone is differentiated by autograd.
+        """
         shape = np.shape(y_pred)
         y_true, y_pred = align_targets(y_true, y_pred, self.sparse_targets)
-        value, grad = self._value_and_gradient(y_true, y_pred, sample_weight)
+        if defined_below(type(self), "_value_and_gradient", "call"):
+            value, grad = self._value_and_gradient(y_true, y_pred, sample_weight)
+        else:
+            value, grad = Loss._value_and_gradient(self, y_true, y_pred, sample_weight)
         return value, grad.reshape(shape)
 
     def _value_and_gradient(self, y_true, y_pred, sample_weight):
-        return self._reduce(self.per_sample(y_true, y_pred),
-                            self.sample_gradient(y_true, y_pred), sample_weight)
+        gradient = (self.sample_gradient if defined_below(type(self), "sample_gradient", "call")
+                    else self._autograd_gradient)
+        return self._reduce(self.per_sample(y_true, y_pred), gradient(y_true, y_pred),
+                            sample_weight)
 
     def _reduce(self, values, grad, sample_weight):
         """Apply sample weights and the batch mean (or sum) to per-sample values and

@@ -169,3 +169,37 @@ def test_gaussian_noise_and_reshape():
                            layers.GaussianNoise(0.1), layers.Dense(1)])
     model.compile(optimizer="adam", loss="mse")
     model.fit(x, np.ones(200), epochs=1, verbose=0)
+
+
+def test_a_subclass_changing_call_is_differentiated_by_autograd(float64):
+    class ScaledMSE(losses.MeanSquaredError):
+        def call(self, y_true, y_pred):
+            return 10.0 * super().call(y_true, y_pred)
+
+    class DoubledCE(losses.CategoricalCrossentropy):
+        def call(self, y_true, y_pred):
+            return 2.0 * super().call(y_true, y_pred)
+
+    rng = np.random.default_rng(0)
+    p, t = rng.normal(size=(5, 3)), rng.normal(size=(5, 3))
+    np.testing.assert_allclose(ScaledMSE().gradient(t, p), 10 * 2 * (p - t) / 15, rtol=1e-12)
+    logits, onehot = rng.normal(size=(5, 3)), np.eye(3)[rng.integers(0, 3, 5)]
+    doubled = DoubledCE(from_logits=True)
+    value, grad = doubled.value_and_gradient(onehot, logits)
+    plain_value, plain_grad = losses.CategoricalCrossentropy(from_logits=True).value_and_gradient(
+        onehot, logits)
+    assert value == pytest.approx(2 * plain_value) and doubled(onehot, logits) == pytest.approx(value)
+    np.testing.assert_allclose(grad, 2 * plain_grad, rtol=1e-12)
+    x, y = _data()
+    model = _model(loss=ScaledMSE())
+    report = mk.utils.check_gradients(model, x[:8], y[:8])
+    assert max(e["autograd"] for e in report.values()) < 1e-7
+
+
+def test_sum_reduction_of_per_element_values_sums_every_element():
+    class Elementwise(losses.Loss):
+        def call(self, y_true, y_pred):
+            return (y_true - y_pred) ** 2
+
+    assert Elementwise(reduction="sum")(np.zeros((4, 3)), np.ones((4, 3))) == pytest.approx(12.0)
+    assert Elementwise()(np.zeros((4, 3)), np.ones((4, 3))) == pytest.approx(1.0)

@@ -28,6 +28,7 @@ from autograd import make_vjp
 
 from .. import config, initializers, regularizers, validation
 from ..ops import is_traced
+from ..hierarchy import defined_below, defining_class
 from ..registry import Configurable, Registry, snake_case
 from ..variables import Variable, check_planned, no_state_updates
 
@@ -436,17 +437,6 @@ def has_own_backward(cls):
     another ``call``, so it is differentiated by autograd instead.
     """
     return defined_below(cls, "backward", "call") and defining_class(cls, "backward") is not Layer
-
-
-def defining_class(cls, name):
-    """The class in ``cls``'s hierarchy whose body defines ``name``."""
-    return next(klass for klass in cls.__mro__ if name in vars(klass))
-
-
-def defined_below(cls, method, *others):
-    """True if ``method`` is defined at or below the classes defining each of ``others``."""
-    own = defining_class(cls, method)
-    return all(issubclass(own, defining_class(cls, other)) for other in others)
 
 
 _registry = Registry("layer", Layer)

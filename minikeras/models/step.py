@@ -13,7 +13,8 @@ import math
 import autograd
 
 from ..layers.activation_head import ActivationHead
-from ..layers.base import defined_below, has_own_backward
+from ..hierarchy import defined_below
+from ..layers.base import has_own_backward
 
 __all__ = ["StepPlan", "can_fuse_output", "trainable_signature"]
 

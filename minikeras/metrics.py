@@ -35,6 +35,10 @@ class Metric(Configurable):
     """Base class: ``update_state(y_true, y_pred, sample_weight=None)``, ``result()``,
     ``reset_state()``."""
 
+    #: "up" if a higher result is better, "down" if lower is; callbacks watching a
+    #: metric in ``mode="auto"`` read it (None: unknown, they ask for a mode).
+    direction = None
+
     def __init__(self, name=None):
         if name is not None and not isinstance(name, str):
             raise ValueError(f"Argument `name` must be a string, got {validation.describe(name)}.")
@@ -148,6 +152,8 @@ register("mean")(Mean)
 class Accuracy(MeanMetric):
     """Fraction of predictions exactly equal to the targets."""
 
+    direction = "up"
+
     def values(self, y_true, y_pred):
         return np.mean(np.asarray(y_true).reshape(y_pred.shape) == y_pred, axis=-1)
 
@@ -155,6 +161,8 @@ class Accuracy(MeanMetric):
 @register("binary_accuracy")
 class BinaryAccuracy(MeanMetric):
     """Fraction of ``(y_pred > threshold) == y_true`` over the outputs."""
+
+    direction = "up"
 
     def __init__(self, name=None, threshold=0.5):
         self.threshold = threshold
@@ -168,6 +176,8 @@ class BinaryAccuracy(MeanMetric):
 class CategoricalAccuracy(MeanMetric):
     """Fraction with ``argmax(y_pred) == argmax(y_true)`` (one-hot targets)."""
 
+    direction = "up"
+
     def values(self, y_true, y_pred):
         return np.argmax(y_pred, axis=-1) == np.argmax(y_true, axis=-1)
 
@@ -175,6 +185,8 @@ class CategoricalAccuracy(MeanMetric):
 @register("sparse_categorical_accuracy")
 class SparseCategoricalAccuracy(MeanMetric):
     """Fraction with ``argmax(y_pred) == y_true`` (integer labels)."""
+
+    direction = "up"
 
     sparse_targets = True
 
@@ -197,6 +209,8 @@ class TopKCategoricalAccuracy(MeanMetric):
         How many of the highest predictions to look at.
     name : str, optional
     """
+
+    direction = "up"
 
     def __init__(self, k=5, name=None):
         self.k = validation.check_int("k", k, minimum=1)
@@ -238,6 +252,8 @@ def _in_top_k(labels, scores, k):
 class MeanSquaredError(MeanMetric):
     """Mean of ``(y_pred - y_true) ** 2``."""
 
+    direction = "down"
+
     def values(self, y_true, y_pred):
         return losses.MeanSquaredError().call(y_true, y_pred)
 
@@ -245,6 +261,8 @@ class MeanSquaredError(MeanMetric):
 @register("mae", "mean_absolute_error")
 class MeanAbsoluteError(MeanMetric):
     """Mean of ``|y_pred - y_true|``."""
+
+    direction = "down"
 
     def values(self, y_true, y_pred):
         return losses.MeanAbsoluteError().call(y_true, y_pred)
@@ -262,6 +280,8 @@ class RootMeanSquaredError(MeanMetric):
     ----------
     name : str, optional
     """
+
+    direction = "down"
 
     def values(self, y_true, y_pred):
         error = np.asarray(y_pred, dtype=np.float64) - np.asarray(y_true, dtype=np.float64)
@@ -283,6 +303,8 @@ class MeanAbsolutePercentageError(MeanMetric):
     ----------
     name : str, optional
     """
+
+    direction = "down"
 
     def values(self, y_true, y_pred):
         y_true = np.asarray(y_true, dtype=np.float64)
@@ -323,6 +345,8 @@ class R2Score(Metric):
         Number of regressors for the adjusted R2; 0 gives the plain R2.
     name : str, optional
     """
+
+    direction = "up"
 
     def __init__(self, class_aggregation="uniform_average", num_regressors=0, name=None):
         self.class_aggregation = validation.check_choice("class_aggregation",
@@ -532,6 +556,8 @@ def _keep_top_k(scores, k):
 class _PrecisionRecall(Metric):
     """True positives, false positives and false negatives at fixed thresholds."""
 
+    direction = "up"
+
     def __init__(self, thresholds=None, top_k=None, class_id=None, name=None):
         self.thresholds = None if thresholds is None else _check_thresholds(thresholds)
         self.top_k = validation.check_int("top_k", top_k, minimum=1, allow_none=True)
@@ -669,6 +695,8 @@ class AUC(Metric):
     name : str, optional
     """
 
+    direction = "up"
+
     def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation",
                  thresholds=None, multi_label=False, from_logits=False, name=None):
         self.curve = validation.check_choice("curve", curve, _CURVES).upper()
@@ -792,6 +820,8 @@ class F1Score(Metric):
     read as ``(n, 1)``). As in Keras, ``threshold=None`` with a single sigmoid output
     predicts 1 everywhere: give a threshold for binary problems.
     """
+
+    direction = "up"
 
     def __init__(self, average=None, threshold=None, name=None):
         self.average = validation.check_choice("average", average, _F1_AVERAGES)

@@ -52,7 +52,8 @@ class Script(callbacks.Callback):
 def test_early_stopping_restores_the_best_weights_exactly():
     x, y = _data()
     script = Script([5.0, 4.0, 3.0, 3.5, 3.6, 3.7, 3.8, 3.9])
-    stopper = callbacks.EarlyStopping(monitor="score", patience=2, restore_best_weights=True)
+    stopper = callbacks.EarlyStopping(monitor="score", mode="min", patience=2,
+                                      restore_best_weights=True)
     history = _model().fit(x, y, epochs=8, callbacks=[script, stopper], verbose=0)
     assert stopper.stopped_epoch == 4 and stopper.best_epoch == 2 and stopper.best == 3.0
     assert len(history.history["loss"]) == 5
@@ -62,10 +63,11 @@ def test_early_stopping_restores_the_best_weights_exactly():
 
 @pytest.mark.parametrize("kwargs, values, stopped", [
     (dict(mode="max"), [1.0, 2.0, 2.0, 1.0], 2),
-    (dict(min_delta=0.5), [5.0, 4.8, 4.7, 4.6], 1),
-    (dict(baseline=1.0, patience=2), [5.0, 4.0, 3.0, 2.0], 1),
-    (dict(start_from_epoch=2), [5.0, 6.0, 7.0, 8.0, 9.0], 3),
-    (dict(monitor="score_acc", patience=0), None, 1),  # "auto" takes accuracies as "max"
+    (dict(mode="min", min_delta=0.5), [5.0, 4.8, 4.7, 4.6], 1),
+    # Keras 3: an improving epoch never stops training, even short of the baseline
+    (dict(mode="min", baseline=1.0, patience=1), [5.0, 4.0, 3.0, 3.0, 3.0], 3),
+    (dict(mode="min", start_from_epoch=2), [5.0, 6.0, 7.0, 8.0, 9.0], 3),
+    (dict(monitor="val_accuracy"), None, 1),  # "auto": the accuracy metric's direction, up
 ])
 def test_early_stopping_options(kwargs, values, stopped):
     x, y = _data()
@@ -73,7 +75,7 @@ def test_early_stopping_options(kwargs, values, stopped):
     class Log(callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
             logs["score"] = values[epoch] if values else 0.0
-            logs["score_acc"] = [0.5, 0.4, 0.3, 0.2][epoch]
+            logs["val_accuracy"] = [0.5, 0.4, 0.3, 0.2][epoch]
 
     stopper = callbacks.EarlyStopping(**{"monitor": "score", **kwargs})
     _model().fit(x, y, epochs=len(values or [0] * 4), callbacks=[Log(), stopper], verbose=0)
@@ -84,7 +86,8 @@ def test_early_stopping_warns_about_a_missing_key_and_prints(capsys):
     x, y = _data()
     with pytest.warns(UserWarning, match="val_loss.*not in the logs"):
         _model().fit(x, y, epochs=2, callbacks=[callbacks.EarlyStopping()], verbose=0)
-    stopper = callbacks.EarlyStopping(monitor="score", verbose=1, restore_best_weights=True)
+    stopper = callbacks.EarlyStopping(monitor="score", mode="min", verbose=1,
+                                      restore_best_weights=True)
     _model().fit(x, y, epochs=3, callbacks=[Script([1.0, 2.0, 3.0]), stopper], verbose=0)
     out = capsys.readouterr().out
     assert "Epoch 2: early stopping" in out and "best epoch: 1" in out
@@ -98,7 +101,8 @@ def test_model_checkpoint_fills_the_template_and_saves_only_on_improvement(tmp_p
     x, y = _data()
     script = Script([3.0, 2.0, 2.5, 1.0])
     template = str(tmp_path / "model_{epoch:02d}_{score:.2f}.keras")
-    checkpoint = callbacks.ModelCheckpoint(template, monitor="score", save_best_only=True)
+    checkpoint = callbacks.ModelCheckpoint(template, monitor="score", mode="min",
+                                           save_best_only=True)
     model = _model()
     model.fit(x, y, epochs=4, callbacks=[script, checkpoint], verbose=0)
     assert sorted(os.listdir(tmp_path)) == ["model_01_3.00.keras", "model_02_2.00.keras",
@@ -161,7 +165,8 @@ def test_reduce_lr_on_plateau_waits_and_respects_min_lr():
     x, y = _data()
     model = _model(learning_rate=0.1)
     script = Script([1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0])
-    reducer = callbacks.ReduceLROnPlateau(monitor="score", factor=0.5, patience=2, min_lr=0.03)
+    reducer = callbacks.ReduceLROnPlateau(monitor="score", mode="min", factor=0.5, patience=2,
+                                          min_lr=0.03)
     history = model.fit(x, y, epochs=8, callbacks=[script, reducer], verbose=0)
     rates = history.history["learning_rate"]  # the rate in effect during each epoch
     assert rates == pytest.approx([0.1, 0.1, 0.1, 0.05, 0.05, 0.03, 0.03, 0.03])
@@ -170,7 +175,8 @@ def test_reduce_lr_on_plateau_waits_and_respects_min_lr():
 def test_reduce_lr_on_plateau_cooldown_and_schedules_refused():
     x, y = _data()
     model = _model(learning_rate=0.1)
-    reducer = callbacks.ReduceLROnPlateau(monitor="score", factor=0.5, patience=1, cooldown=2)
+    reducer = callbacks.ReduceLROnPlateau(monitor="score", mode="min", factor=0.5, patience=1,
+                                          cooldown=2)
     history = model.fit(x, y, epochs=6, callbacks=[Script([1.0] * 6), reducer], verbose=0)
     # Keras' order: the cooldown counts down, then one more flat epoch fills the patience
     assert history.history["learning_rate"] == pytest.approx([0.1, 0.1, 0.05, 0.05, 0.025,
@@ -178,6 +184,23 @@ def test_reduce_lr_on_plateau_cooldown_and_schedules_refused():
     model.compile(optimizer=optimizers.SGD(lambda: 0.1), loss="sparse_categorical_crossentropy")
     with pytest.raises(ValueError, match="schedule or a function"):
         model.fit(x, y, epochs=1, verbose=0, callbacks=[reducer])
+    assert model.optimizer.iterations == 0  # refused before any training
+
+
+def test_auto_mode_asks_the_metric_and_templates_are_checked_first(tmp_path):
+    x, y = _data()
+    model = _model()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    watch = callbacks.EarlyStopping(monitor="val_accuracy")
+    model.fit(x, y, epochs=1, validation_split=0.25, callbacks=[watch], verbose=0)
+    assert watch._watch.higher_is_better
+    for bad in ("mystery_metric", "val_mystery"):
+        with pytest.raises(ValueError, match="mode='max'"):
+            model.fit(x, y, epochs=1, verbose=0, callbacks=[callbacks.EarlyStopping(bad)])
+    with pytest.raises(ValueError, match="not a valid template"):
+        model.fit(x, y, epochs=1, verbose=0,
+                  callbacks=[callbacks.ModelCheckpoint(str(tmp_path / "{epoch:s}.keras"))])
+    assert model.optimizer.iterations == 2  # only the first, valid fit trained
 
 
 # ---------------------------------------------------------------- non-finite losses

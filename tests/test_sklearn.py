@@ -166,3 +166,19 @@ def test_grid_search_on_a_dask_cluster_equals_the_serial_one():
     np.testing.assert_array_equal(serial.cv_results_["mean_test_score"],
                                   on_dask.cv_results_["mean_test_score"])
     assert serial.best_params_ == on_dask.best_params_
+
+
+def test_a_failed_fit_leaves_the_estimator_as_it_was():
+    x, y = _breast_cancer()
+    classifier = _classifier(random_state=0).fit(x, y)
+    model, score = classifier.model_, classifier.score(x, y)
+    with pytest.raises(ValueError, match="epochs"):
+        classifier.fit(x, y, epochs=-1)
+    assert classifier.model_ is model and classifier.score(x, y) == score
+    with pytest.raises(ValueError):
+        classifier.fit(x, np.where(y == 1, "a", "b"), epochs=-1)
+    np.testing.assert_array_equal(classifier.classes_, [0, 1])
+    warm = _classifier(warm_start=True, random_state=0).fit(x, y)
+    with pytest.raises(ValueError, match="features"):
+        warm.fit(x[:, :3], y)
+    assert warm.n_features_in_ == 30 and warm.predict(x).shape == (len(x),)

@@ -58,6 +58,7 @@ class EarlyStopping(Callback):
         self.wait = 0
 
     def on_train_begin(self, logs=None):
+        self._watch.resolve(self.model)
         self.wait = 0
         self.stopped_epoch = 0
         self.best_epoch = 0
@@ -70,15 +71,17 @@ class EarlyStopping(Callback):
             return
         if self.restore_best_weights and self.best_weights is None:
             self.best_weights = self.model.get_weights()  # until some epoch improves
+            self.best_epoch = epoch
         self.wait += 1
         if self._watch.improves(current, self.best):
             self.best = current
             self.best_epoch = epoch
             if self.restore_best_weights:
                 self.best_weights = self.model.get_weights()
+            # the wait restarts only if the value also beats the baseline (Keras 3)
             if self.baseline is None or self._watch.improves(current, self.baseline):
                 self.wait = 0
-                return
+            return
         if self.wait >= self.patience and epoch > 0:
             self.stopped_epoch = epoch
             self.model.stop_training = True

@@ -46,6 +46,9 @@ class LearningRateScheduler(Callback):
         self._takes_rate = len(parameters) >= 2 or any(
             p.kind == p.VAR_POSITIONAL for p in parameters.values())
 
+    def on_train_begin(self, logs=None):
+        _current_rate(self.model, "LearningRateScheduler")  # a float rate, before training
+
     def on_epoch_begin(self, epoch, logs=None):
         rate = _current_rate(self.model, "LearningRateScheduler")
         new = self.schedule(epoch, rate) if self._takes_rate else self.schedule(epoch)
@@ -93,6 +96,8 @@ class ReduceLROnPlateau(Callback):
         self.best = None
 
     def on_train_begin(self, logs=None):
+        _current_rate(self.model, "ReduceLROnPlateau")  # a float rate, before training
+        self._watch.resolve(self.model)
         self.wait = 0
         self.cooldown_counter = 0
         self.best = None

@@ -49,6 +49,15 @@ class ModelCheckpoint(Callback):
         self._epoch = 0
         self._batches = 0
 
+    def on_train_begin(self, logs=None):
+        if self.save_best_only:
+            self._watch.resolve(self.model)
+        try:  # the format specs, before any training (the keys come with the logs)
+            self.filepath.format_map(_AnyField())
+        except (ValueError, IndexError, TypeError) as error:
+            raise ValueError(f"Argument `filepath` {self.filepath!r} of ModelCheckpoint is "
+                             f"not a valid template: {error}.") from None
+
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
 
@@ -86,8 +95,15 @@ class ModelCheckpoint(Callback):
             fields["batch"] = batch + 1
         try:
             return self.filepath.format(**fields)
-        except (KeyError, IndexError, ValueError) as error:
+        except KeyError as error:
             raise ValueError(
                 f"Argument `filepath` {self.filepath!r} of ModelCheckpoint names {error}, which "
                 f"the logs do not hold; available: {sorted(fields)}."
             ) from None
+
+
+class _AnyField(dict):
+    """Every template field exists and is the number 1, so only the specs are checked."""
+
+    def __missing__(self, key):
+        return 1

@@ -8,9 +8,6 @@ from .. import validation
 
 __all__ = ["Monitor"]
 
-# Logged quantities (without "val_") for which higher is better, as Keras decides "auto".
-_HIGHER_IS_BETTER = ("acc", "accuracy", "auc", "precision", "recall", "f1_score", "r2_score")
-
 
 class Monitor:
     """Watch ``logs[monitor]``.
@@ -20,7 +17,9 @@ class Monitor:
     monitor : str
         A key of the epoch logs, such as ``"val_loss"`` or ``"accuracy"``.
     mode : {"auto", "min", "max"}
-        "auto" means "max" for accuracies, AUC, precision, recall, F1 and R2, else "min".
+        "auto" asks the model: lower is better for a loss, and for a compiled metric its
+        ``direction`` decides (higher for accuracies, AUC, precision, recall, F1, R2; lower
+        for errors), as Keras 3 does; :meth:`resolve` raises if neither tells.
     min_delta : float
         A value improves on a reference only if it is better by more than this.
     owner : str
@@ -31,14 +30,35 @@ class Monitor:
         if not isinstance(monitor, str):
             raise ValueError(f"Argument `monitor` of {owner} must be a log key such as "
                              f"'val_loss', got {validation.describe(monitor)}.")
-        validation.check_choice("mode", mode, ("auto", "min", "max"))
+        self.mode = validation.check_choice("mode", mode, ("auto", "min", "max"))
         self.monitor = monitor
         self.min_delta = abs(validation.check_float("min_delta", min_delta))
-        name = monitor[4:] if monitor.startswith("val_") else monitor
-        self.higher_is_better = mode == "max" or (
-            mode == "auto" and name.endswith(_HIGHER_IS_BETTER))
+        self.higher_is_better = mode == "max" if mode != "auto" else None
         self.owner = owner
         self._warned = False
+
+    def resolve(self, model):
+        """Settle "auto" from the model's metrics (call at the start of training).
+
+        Raises
+        ------
+        ValueError
+            If the direction of the monitored quantity cannot be told.
+        """
+        self._warned = False
+        if self.mode != "auto":
+            return
+        name = self.monitor[4:] if self.monitor.startswith("val_") else self.monitor
+        direction = "down" if name.endswith("loss") else None
+        for metric in getattr(model, "metrics", []):
+            if metric.name == name and metric.direction is not None:
+                direction = metric.direction
+        if direction is None:
+            raise ValueError(
+                f"{self.owner} monitors {self.monitor!r}, and minikeras cannot tell whether "
+                "it should rise or fall; pass mode='max' or mode='min'."
+            )
+        self.higher_is_better = direction == "up"
 
     def worst(self):
         """A value every finite value improves on."""

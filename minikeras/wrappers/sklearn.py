@@ -63,13 +63,21 @@ class _SKLearnModel(BaseEstimator):
         **kwargs
             Passed to ``model.fit`` (``sample_weight``, ``epochs``, ...).
         """
-        X, y = self._validate_fit_data(X, y)
-        targets = self._encode_targets(y)
-        options = {"verbose": 0, **(self.fit_kwargs or {}), **kwargs}
-        with self._randomness():
-            if not (self.warm_start and hasattr(self, "model_")):
-                self.model_ = self._new_model(X, targets)
-            self.history_ = self.model_.fit(X, targets, **options).history
+        fitted = {k: v for k, v in vars(self).items() if k.endswith("_") or k == "_target_ndim"}
+        try:
+            warm = self.warm_start and hasattr(self, "model_")
+            X, y = self._validate_fit_data(X, y, reset=not warm)
+            targets = self._encode_targets(y)
+            options = {"verbose": 0, **(self.fit_kwargs or {}), **kwargs}
+            with self._randomness():
+                model = self.model_ if warm else self._new_model(X, targets)
+                self.history_ = model.fit(X, targets, **options).history
+            self.model_ = model
+        except BaseException:  # a failed fit leaves the estimator as it was
+            for key in [k for k in vars(self) if k.endswith("_") or k == "_target_ndim"]:
+                delattr(self, key)
+            vars(self).update(fitted)
+            raise
         return self
 
     def _randomness(self):
@@ -132,8 +140,8 @@ class SKLearnClassifier(ClassifierMixin, _SKLearnModel):
     history_ : dict
     """
 
-    def _validate_fit_data(self, X, y):
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
+    def _validate_fit_data(self, X, y, reset):
+        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], reset=reset)
         check_classification_targets(y)
         return X, y
 
@@ -184,9 +192,9 @@ class SKLearnRegressor(RegressorMixin, _SKLearnModel):
     history_ : dict
     """
 
-    def _validate_fit_data(self, X, y):
+    def _validate_fit_data(self, X, y, reset):
         return validate_data(self, X, y, dtype=[np.float64, np.float32], multi_output=True,
-                             y_numeric=True)
+                             y_numeric=True, reset=reset)
 
     def _encode_targets(self, y):
         self._target_ndim = np.ndim(y)

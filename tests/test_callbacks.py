@@ -309,3 +309,65 @@ def test_backup_and_restore_resumes_to_the_same_weights(tmp_path):
     for a, b in zip(resumed.get_weights(), straight.get_weights()):
         np.testing.assert_array_equal(a, b)
     assert os.listdir(tmp_path / "backup") == []  # deleted once fit ended normally
+
+
+def _seeded_model(seed=0):
+    mk.utils.set_random_seed(seed)
+    model = mk.Sequential([mk.Input((4,)), layers.Dense(8, activation="relu"),
+                           layers.Dropout(0.2, seed=3), layers.GaussianNoise(0.1, seed=4),
+                           layers.Dense(2, activation="softmax")])
+    model.compile(optimizer=optimizers.Adam(0.01), loss="sparse_categorical_crossentropy")
+    return model
+
+
+def test_backup_keeps_the_learning_rate_and_the_layers_generators(tmp_path):
+    x, y = _data()
+    halve = callbacks.LearningRateScheduler(lambda epoch, lr: lr * 0.5)
+    straight = _seeded_model()
+    straight.fit(x, y, batch_size=16, epochs=4, verbose=0, callbacks=[halve])
+    interrupted = _seeded_model()
+    with pytest.raises(KeyboardInterrupt):
+        interrupted.fit(x, y, batch_size=16, epochs=4, verbose=0,
+                        callbacks=[halve, callbacks.BackupAndRestore(tmp_path), Interrupt(1)])
+    resumed = _seeded_model(seed=42)
+    resumed.fit(x, y, batch_size=16, epochs=4, verbose=0,
+                callbacks=[callbacks.LearningRateScheduler(lambda epoch, lr: lr * 0.5),
+                           callbacks.BackupAndRestore(tmp_path)])
+    assert resumed.optimizer.learning_rate == straight.optimizer.learning_rate
+    for a, b in zip(resumed.get_weights(), straight.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_damaged_backup_restores_nothing(tmp_path):
+    import json
+
+    x, y = _data()
+    model = _model()
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(x, y, epochs=3, verbose=0,
+                  callbacks=[callbacks.BackupAndRestore(tmp_path), Interrupt(0)])
+    state = json.loads((tmp_path / "backup.json").read_text())
+    for damage in ({**state, "epoch": -5}, {**state, "generators": [{"bad": 1}]}, "{"):
+        (tmp_path / "backup.json").write_text(damage if isinstance(damage, str)
+                                             else json.dumps(damage))
+        fresh = _model(seed=3)
+        before = fresh.get_weights()
+        with pytest.raises(ValueError, match="backup.json"):
+            fresh.fit(x, y, epochs=3, verbose=0, callbacks=[callbacks.BackupAndRestore(tmp_path)])
+        for a, b in zip(before, fresh.get_weights()):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_csv_logger_refuses_to_append_other_columns_and_writes_arrays_on_one_line(tmp_path):
+    x, y = _data()
+    path = tmp_path / "log.csv"
+    model = _model()
+    model.fit(x, y, epochs=1, verbose=0, callbacks=[callbacks.CSVLogger(path)])
+    with pytest.raises(ValueError, match="columns"):
+        model.fit(x, y, epochs=1, verbose=0, validation_split=0.25,
+                  callbacks=[callbacks.CSVLogger(path, append=True)])
+    yy = np.eye(2)[y]
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["f1_score"])
+    model.fit(x, yy, epochs=1, verbose=0, callbacks=[callbacks.CSVLogger(tmp_path / "f1.csv")])
+    lines = (tmp_path / "f1.csv").read_text().splitlines()
+    assert len(lines) == 2 and lines[1].count("[") == 1

@@ -3,23 +3,29 @@
 import json
 import os
 
+import numpy as np
+
 from .. import utils, validation
 from .base import Callback
 
 __all__ = ["BackupAndRestore"]
 
 _STATE = "backup.json"
+_KEYS = {"epoch", "model", "generators", "learning_rate"}
 
 
 class BackupAndRestore(Callback):
     """Back up the training state after every epoch; a later ``fit`` of the same model,
     given the same ``backup_dir``, continues from there as if never interrupted.
 
-    The backup holds the weights, the optimizer state and iteration count, the epoch, and
-    the state of minikeras' random generator (so the next epochs shuffle and drop out as
-    they would have): an interrupted run resumed this way ends with the same weights as an
-    uninterrupted one, bit for bit. Every file is written atomically; ``backup.json`` is
-    written last and names the model file of the epoch it records.
+    The backup holds the weights, the optimizer state, iteration count and learning rate,
+    the epoch, and the state of minikeras' random generator and of the layers' own (so
+    the next epochs shuffle and drop out as they would have): an interrupted run resumed
+    this way ends with the same weights as an uninterrupted one, bit for bit. Other
+    callbacks start afresh, as in Keras (an ``EarlyStopping`` forgets its best epoch).
+    Every file is written atomically; ``backup.json`` is written last and names the model
+    file of the epoch it records. A damaged backup raises ``ValueError`` before anything is
+    restored.
 
     Parameters
     ----------
@@ -47,23 +53,52 @@ class BackupAndRestore(Callback):
         os.makedirs(self.backup_dir, exist_ok=True)
         if not os.path.exists(self._state_path()):
             return
-        with open(self._state_path(), encoding="utf-8") as file:
-            state = json.load(file)
-        if not isinstance(state, dict) or set(state) != {"epoch", "model", "random_state"} \
-                or not isinstance(state["epoch"], int) or os.sep in str(state["model"]):
-            raise ValueError(f"{self._state_path()!r} is not a backup written by "
-                             "BackupAndRestore.")
+        state = self._read_state()  # every check before anything is restored
         restore_training_state(self.model, os.path.join(self.backup_dir, state["model"]))
-        utils.rng().bit_generator.state = state["random_state"]
+        for generator, saved in zip(self._generators(), state["generators"]):
+            generator.bit_generator.state = saved
+        if state["learning_rate"] is not None:
+            self.model.optimizer.learning_rate = state["learning_rate"]
         self.model._initial_epoch = state["epoch"] + 1
+
+    def _generators(self):
+        """minikeras' generator, then those the model's layers keep (seeded layers)."""
+        return utils.RandomState(self.model.layers).generators
+
+    def _read_state(self):
+        path = self._state_path()
+        try:
+            with open(path, encoding="utf-8") as file:
+                state = json.load(file)
+            if not isinstance(state, dict) or set(state) != _KEYS:
+                raise ValueError(f"keys {sorted(state) if isinstance(state, dict) else state}")
+            validation.check_int("epoch", state["epoch"], minimum=0)
+            if not isinstance(state["model"], str) or os.path.basename(state["model"]) != \
+                    state["model"] or not os.path.isfile(os.path.join(self.backup_dir,
+                                                                      state["model"])):
+                raise ValueError(f"model file {state['model']!r}")
+            generators = self._generators()
+            if not isinstance(state["generators"], list) or \
+                    len(state["generators"]) != len(generators):
+                raise ValueError("the random generators do not match the model's")
+            for saved in state["generators"]:
+                np.random.default_rng().bit_generator.state = saved  # a valid state?
+            validation.check_float("learning_rate", state["learning_rate"], low=0.0,
+                                   allow_none=True)
+        except (OSError, ValueError, TypeError, KeyError) as error:
+            raise ValueError(f"{path!r} is not a backup BackupAndRestore can resume from "
+                             f"({error}); remove the folder to start afresh.") from None
+        return state
 
     def on_epoch_end(self, epoch, logs=None):
         from ..saving.archive import atomic_write
 
         name = f"model-{epoch}.keras"
         self.model.save(os.path.join(self.backup_dir, name))
+        rate = self.model.optimizer.learning_rate
         state = {"epoch": epoch, "model": name,
-                 "random_state": utils.rng().bit_generator.state}
+                 "generators": [g.bit_generator.state for g in self._generators()],
+                 "learning_rate": None if callable(rate) else float(rate)}
         atomic_write(self._state_path(),
                      lambda file: file.write(json.dumps(state).encode("utf-8")))
         self._remove_models(keep=name)

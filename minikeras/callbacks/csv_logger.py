@@ -3,6 +3,8 @@
 import csv
 import os
 
+import numpy as np
+
 from .. import validation
 from .base import Callback
 
@@ -33,21 +35,29 @@ class CSVLogger(Callback):
         self._writer = None
 
     def on_train_begin(self, logs=None):
-        has_rows = self.append and os.path.exists(self.filename) \
-            and os.path.getsize(self.filename) > 0
+        self._header = None
+        if self.append and os.path.exists(self.filename) and os.path.getsize(self.filename):
+            with open(self.filename, newline="") as file:
+                self._header = next(csv.reader(file, delimiter=self.separator), None)
         self._file = open(self.filename, "a" if self.append else "w", newline="")
-        self._write_header = not has_rows
         self.keys = None
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
         if self.keys is None:
             self.keys = sorted(logs)
-            self._writer = csv.DictWriter(self._file, fieldnames=["epoch"] + self.keys,
+            columns = ["epoch"] + self.keys
+            if self._header is not None and self._header != columns:
+                raise ValueError(
+                    f"CSVLogger cannot append to {self.filename!r}: its columns are "
+                    f"{self._header}, this run logs {columns}. Use another file or "
+                    "append=False.")
+            self._writer = csv.DictWriter(self._file, fieldnames=columns,
                                           delimiter=self.separator)
-            if self._write_header:
+            if self._header is None:
                 self._writer.writeheader()
-        self._writer.writerow({"epoch": epoch, **{k: logs.get(k, "NA") for k in self.keys}})
+        self._writer.writerow({"epoch": epoch, **{k: _cell(logs.get(k, "NA"))
+                                                  for k in self.keys}})
         self._file.flush()
 
     def on_train_end(self, logs=None):
@@ -55,3 +65,10 @@ class CSVLogger(Callback):
             self._file.close()
             self._file = None
             self._writer = None
+
+
+def _cell(value):
+    """A scalar as itself; an array (a per-class metric) on one line, as Keras writes it."""
+    if np.ndim(value) == 0:
+        return value
+    return "[" + ", ".join(str(v) for v in np.ravel(value)) + "]"

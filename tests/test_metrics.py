@@ -425,3 +425,19 @@ def test_per_class_results_flow_through_fit_and_the_progress_line(capsys):
     history = model.fit(x, y, epochs=2, verbose=2)
     assert np.shape(history.history["f1_score"][-1]) == (3,)
     assert "f1_score: [" in capsys.readouterr().out
+
+
+def test_a_metric_that_cannot_score_the_targets_fails_before_training():
+    import minikeras as mk
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(20, 3)), rng.integers(0, 3, 20)
+    model = mk.Sequential([mk.Input((3,)), mk.layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                  metrics=["top_k_categorical_accuracy"])
+    before = model.get_weights()
+    with pytest.raises(ValueError, match="top_k_categorical_accuracy.*cannot score"):
+        model.fit(x, y, verbose=0)
+    assert model.optimizer.iterations == 0
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)

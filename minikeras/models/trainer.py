@@ -7,6 +7,7 @@ step) and call the callbacks. What a step does is resolved once in a
 unfrozen, the layers change, or the model is compiled anew.
 """
 
+import copy
 import math
 import warnings
 
@@ -433,8 +434,26 @@ class Trainer:
 
     # ---------------------------------------------------------------- helpers
     def _ready(self, x, y, sample_weight):
-        """After every check has passed: build the model if needed."""
+        """After every check has passed: build the model if needed, and try the metrics on
+        two samples, so that a metric that cannot score these targets fails before any
+        training."""
         self.ensure_built(x.shape)
+        metrics = self._resolved_metrics()
+        if metrics:
+            few = slice(0, 2)
+            with no_state_updates():
+                outputs, _ = self._step_plan().outputs_and_loss(
+                    x[few], y[few], None if sample_weight is None else sample_weight[few])
+            for metric in metrics:
+                try:
+                    copy.deepcopy(metric).update_state(
+                        y[few], outputs, None if sample_weight is None else sample_weight[few])
+                except Exception as error:
+                    raise ValueError(
+                        f"Argument `metrics`: {metric.name!r} cannot score these targets "
+                        f"(y of shape {y.shape}) against the model's outputs (shape "
+                        f"{np.shape(outputs)}): {type(error).__name__}: {error}"
+                    ) from None
         return x, y, sample_weight
 
     def _require_compiled(self, method):

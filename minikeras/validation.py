@@ -12,7 +12,7 @@ from . import config
 
 __all__ = ["describe", "check_int", "check_float", "check_choice", "check_array",
            "check_same_length", "check_samples", "check_class_weight", "check_bool",
-           "check_instances"]
+           "check_config", "check_instances"]
 
 
 def describe(value):
@@ -153,6 +153,14 @@ def check_class_weight(class_weight):
         key = check_int("class_weight key", cls, minimum=0)
         checked[key] = check_float(f"class_weight[{cls!r}]", weight, low=0.0)
     return checked
+
+
+def check_config(name, value, keys):
+    """Return ``value`` if it is a dict whose keys are among ``keys``, else ValueError."""
+    if not isinstance(value, dict) or set(value) - set(keys):
+        raise ValueError(f"Argument `{name}` must be a dict with keys among {list(keys)}, got "
+                         f"{describe(value)}.")
+    return value
 
 
 def check_bool(name, value):

@@ -243,6 +243,9 @@ PACKED = {
     "adamw_amsgrad": lambda: optimizers.AdamW(0.01, amsgrad=True, clipnorm=0.5),
     "nadam": lambda: optimizers.Nadam(0.01, weight_decay=0.01),
     "adamax": lambda: _with_exclusion(optimizers.Adamax(0.01, weight_decay=0.05)),
+    "adam_amsgrad": lambda: optimizers.Adam(0.01, amsgrad=True),
+    "sgd_momentum_clipnorm": lambda: optimizers.SGD(0.1, momentum=0.5, clipnorm=0.5),
+    "rmsprop_centered": lambda: optimizers.RMSprop(0.01, momentum=0.5, centered=True),
 }
 
 

@@ -142,25 +142,6 @@ def test_apply_gradients_needs_variables():
     np.testing.assert_array_equal(v, [0.0, 0.0])
 
 
-@pytest.mark.parametrize("optimizer", [optimizers.Adam(0.01, amsgrad=True),
-                                       optimizers.SGD(0.1, momentum=0.5, clipnorm=0.5),
-                                       optimizers.RMSprop(0.01, momentum=0.5, centered=True)])
-def test_packed_and_separate_updates_agree(optimizer, float64):
-    rng = np.random.default_rng(0)
-    values = [rng.normal(size=s) for s in ((3, 4), (4,), (4, 2))]
-    grads = [[rng.normal(size=v.shape) for v in values] for _ in range(4)]
-    together = [Variable(v) for v in values]
-    alone = [Variable(v) for v in values]
-    optimizers_alone = [copy.deepcopy(optimizer) for _ in alone]
-    for step in grads:
-        optimizer.apply_gradients(zip(step, together))
-        for opt, g, v in zip(optimizers_alone, step, alone):
-            opt.apply_gradients([(g, v)])
-    for a, b, start in zip(together, alone, values):
-        np.testing.assert_array_equal(a.value, b.value)
-        assert not np.allclose(a.value, start)  # it did train
-
-
 # ---------------------------------------------------------------- freezing
 
 def test_frozen_after_compile_stays_frozen_and_unfrozen_trains():

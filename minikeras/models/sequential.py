@@ -319,11 +319,7 @@ class Sequential(Trainer):
         ValueError
             If the config is malformed or names a layer class that is not registered.
         """
-        if not isinstance(config, dict) or set(config) - {"name", "input_shape", "layers"}:
-            raise ValueError(
-                "Argument `config` must be a dict with the keys 'name', 'input_shape' and "
-                f"'layers', got {validation.describe(config)}."
-            )
+        validation.check_config("config", config, ("name", "input_shape", "layers"))
         entries = config.get("layers", [])
         if not isinstance(entries, list):
             raise ValueError(f"The config's 'layers' must be a list, got {entries!r}.")

@@ -110,12 +110,7 @@ class Trainer:
     def compile_from_config(self, config, custom_objects=None):
         """Compile with the settings :meth:`get_compile_config` returned; names are looked up
         in the registries and ``custom_objects`` only."""
-        if not isinstance(config, dict) or set(config) - {"optimizer", "loss", "metrics",
-                                                          "gradients"}:
-            raise ValueError(
-                "Argument `config` must be a dict with the keys 'optimizer', 'loss', 'metrics' "
-                f"and 'gradients', got {validation.describe(config)}."
-            )
+        validation.check_config("config", config, ("optimizer", "loss", "metrics", "gradients"))
         metrics = config.get("metrics", [])
         if not isinstance(metrics, list):
             raise ValueError(f"The compile config's 'metrics' must be a list, got {metrics!r}.")

@@ -241,42 +241,66 @@ def _numerical_error(loss_and_gradients, weight, grad, step, max_entries, scale)
     return relative_error(grad.reshape(-1)[indices], estimates, scale)
 
 
-def plot_history(history, metrics=None, ax=None):
-    """Plot the curves of a ``History`` (training and validation) with matplotlib.
+def plot_history(history, path=None, metrics=None):
+    """Draw a ``History``: one panel per quantity (the loss, then each metric), training as a
+    solid line and validation dashed, and write it as a PNG if ``path`` is given.
 
-    Needs the optional ``plot`` extra (``pip install minikeras[plot]``).
+    Needs the optional ``plot`` extra (``pip install 'minikeras[plot]'``).
 
     Parameters
     ----------
     history : History or dict
         ``model.fit``'s return value or its ``.history`` dict.
+    path : str or path-like, optional
+        Where to write the PNG.
     metrics : list of str, optional
-        Which curves to plot (default: all that have no "val_" prefix).
-    ax : matplotlib Axes, optional
+        The quantities to draw (default: every one without a "val_" prefix, the loss first;
+        per-class arrays are drawn one line per class).
 
     Returns
     -------
-    matplotlib Axes
+    matplotlib Figure
+
+    Raises
+    ------
+    ImportError
+        If matplotlib is not installed, saying how to install it.
+    ValueError
+        If ``metrics`` names a quantity the history lacks.
     """
     try:
+        import matplotlib
+        if path is not None:
+            matplotlib.use("Agg", force=False)
         import matplotlib.pyplot as plt
-    except ImportError as error:  # pragma: no cover - depends on the extra
+    except ImportError as error:
         raise ImportError(
             "plot_history needs matplotlib: pip install 'minikeras[plot]'."
         ) from error
     curves = getattr(history, "history", history)
     if metrics is None:
-        metrics = [k for k in curves if not k.startswith("val_")]
-    if ax is None:
-        _, ax = plt.subplots()
+        metrics = sorted((k for k in curves if not k.startswith("val_")),
+                         key=lambda k: k != "loss")
     for key in metrics:
         if key not in curves:
             raise ValueError(f"Argument `metrics` names {key!r}, which the history lacks; "
                              f"it has {sorted(curves)}.")
-        ax.plot(range(1, len(curves[key]) + 1), curves[key], label=key)
-        if "val_" + key in curves:
-            ax.plot(range(1, len(curves["val_" + key]) + 1), curves["val_" + key],
-                    linestyle="--", label="val_" + key)
-    ax.set_xlabel("epoch")
-    ax.legend()
-    return ax
+    figure, axes = plt.subplots(1, len(metrics), figsize=(4.2 * len(metrics), 3.4),
+                                squeeze=False)
+    for ax, key in zip(axes[0], metrics):
+        for name, style in ((key, "-"), ("val_" + key, "--")):
+            if name in curves:
+                values = np.asarray(curves[name], dtype=float)
+                epochs = np.arange(1, len(values) + 1)
+                ax.plot(epochs, values, linestyle=style,
+                        label=name if values.ndim == 1 else
+                        [f"{name}[{i}]" for i in range(values.shape[1])])
+        ax.set_title(key)
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+        ax.legend()
+    figure.tight_layout()
+    if path is not None:
+        figure.savefig(path, dpi=110)
+        plt.close(figure)
+    return figure

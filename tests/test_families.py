@@ -165,15 +165,17 @@ def test_batches_views_and_shuffled_gathers():
         np.testing.assert_array_equal(np.concatenate([s[0] for s in seen]), x[order])
 
 
-def test_plot_history_draws_training_and_validation_curves(iris):
-    matplotlib = pytest.importorskip("matplotlib")
-    matplotlib.use("Agg")
+def test_plot_history_draws_training_and_validation_curves(iris, tmp_path):
+    pytest.importorskip("matplotlib")
     x, y = iris
     model = mk.Sequential([mk.Input((4,)), mk.layers.Dense(3, activation="softmax")])
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     history = model.fit(x, y, epochs=3, validation_split=0.2, verbose=0)
-    ax = mk.utils.plot_history(history)
-    labels = sorted(line.get_label() for line in ax.get_lines())
-    assert labels == ["accuracy", "loss", "val_accuracy", "val_loss"]
+    figure = mk.utils.plot_history(history, tmp_path / "history.png")
+    titles = [ax.get_title() for ax in figure.axes]
+    assert titles == ["loss", "accuracy"]  # metrics on their own axes, the loss first
+    labels = [sorted(line.get_label() for line in ax.get_lines()) for ax in figure.axes]
+    assert labels == [["loss", "val_loss"], ["accuracy", "val_accuracy"]]
+    assert (tmp_path / "history.png").stat().st_size > 10_000
     with pytest.raises(ValueError, match="nope"):
         mk.utils.plot_history(history, metrics=["nope"])

@@ -185,8 +185,9 @@ class Trainer:
         ----------
         x, y : array-like
             Inputs ``(n, features)`` and targets in the form the loss expects.
-        batch_size : int, default 32
-            Pass ``len(x)`` for full-batch gradient descent.
+        batch_size : int, optional
+            32 by default, as in Keras; with plain gradient descent (``"gd"``) the default
+            is the whole data set, one batch per epoch.
         epochs : int
         verbose : {"auto", 0, 1, 2}
             0 silent, 1 a progress bar per epoch, 2 one line per epoch; "auto" is 1.
@@ -215,6 +216,7 @@ class Trainer:
             model stays unbuilt unless a custom layer must be built to know its output shape.
         """
         self._require_compiled("fit")
+        full_batch = batch_size is None and self.optimizer.full_batch
         batch_size = data_module.check_batch_size(batch_size)
         epochs = validation.check_int("epochs", epochs, minimum=0)
         initial_epoch = validation.check_int("initial_epoch", initial_epoch, minimum=0)
@@ -233,6 +235,8 @@ class Trainer:
         data = self._ready(*data)
 
         n = len(data[0])
+        if full_batch:
+            batch_size = n
         history = callbacks_module.History()
         all_callbacks = list(callbacks)  # then the progress bar and History see their logs
         if verbose != 0:

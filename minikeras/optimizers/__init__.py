@@ -8,8 +8,8 @@ from .adamw import AdamW
 from .base import Optimizer, get, register, serialize
 from .nadam import Nadam
 from .rmsprop import RMSprop
-from .sgd import SGD
+from .sgd import SGD, GradientDescent
 
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adamax", "Adagrad", "Nadam", "RMSprop", "get",
-           "register", "serialize", "schedules"]
+__all__ = ["Optimizer", "SGD", "GradientDescent", "Adam", "AdamW", "Adamax", "Adagrad", "Nadam",
+           "RMSprop", "get", "register", "serialize", "schedules"]

@@ -54,6 +54,10 @@ class Optimizer(Configurable):
     #: variables may be updated by one call.
     elementwise = False
 
+    #: True if ``fit`` without a ``batch_size`` should use the whole data set as one batch
+    #: (plain gradient descent, ``"gd"``); otherwise it uses 32, as Keras.
+    full_batch = False
+
     def __init__(self, learning_rate=0.001, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, name=None, weight_decay=None):
         self.learning_rate = learning_rate

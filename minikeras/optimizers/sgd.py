@@ -5,12 +5,12 @@ import numpy as np
 from .. import validation
 from .base import Optimizer, register
 
-__all__ = ["SGD"]
+__all__ = ["SGD", "GradientDescent"]
 
 
-@register("sgd", "gd")
+@register("sgd")
 class SGD(Optimizer):
-    """Gradient descent; ``"gd"`` is this class with its defaults (no momentum).
+    """Stochastic gradient descent, as Keras' ``SGD``.
 
     Update rule (Keras 3)::
 
@@ -52,3 +52,24 @@ class SGD(Optimizer):
             variable += look_ahead
         else:
             variable += velocity
+
+
+@register("gd", "gradient_descent")
+class GradientDescent(SGD):
+    """Plain gradient descent, the course's first optimizer: ``w = w - learning_rate * g``.
+
+    It is :class:`SGD` without momentum, with one difference a student expects: ``fit``
+    with this optimizer and no ``batch_size`` trains on the whole data set as one batch
+    (full-batch gradient descent), where other optimizers default to batches of 32.
+    ``compile(optimizer="gd")`` gives it.
+
+    Parameters
+    ----------
+    learning_rate : float or LearningRateSchedule, default 0.01
+    """
+
+    #: ``fit`` without a ``batch_size`` uses the whole data set as one batch.
+    full_batch = True
+
+    def __init__(self, learning_rate=0.01, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)

@@ -203,3 +203,16 @@ def test_sum_reduction_of_per_element_values_sums_every_element():
 
     assert Elementwise(reduction="sum")(np.zeros((4, 3)), np.ones((4, 3))) == pytest.approx(12.0)
     assert Elementwise()(np.zeros((4, 3)), np.ones((4, 3))) == pytest.approx(1.0)
+
+
+def test_plain_gradient_descent_is_full_batch_by_default():
+    x, y = _data()
+    model = _model(optimizer="gd")
+    assert isinstance(model.optimizer, mk.optimizers.GradientDescent)
+    model.fit(x, y, epochs=3, verbose=0)
+    assert model.optimizer.iterations == 3  # one step per epoch: the whole data set
+    model.fit(x, y, batch_size=16, epochs=1, verbose=0)
+    assert model.optimizer.iterations == 6
+    sgd = _model(optimizer="sgd")
+    sgd.fit(x, y, epochs=1, verbose=0)
+    assert sgd.optimizer.iterations == 2  # Keras' default of 32 for the others

@@ -285,9 +285,13 @@ def plot_history(history, path=None, metrics=None):
         if key not in curves:
             raise ValueError(f"Argument `metrics` names {key!r}, which the history lacks; "
                              f"it has {sorted(curves)}.")
-    figure, axes = plt.subplots(1, len(metrics), figsize=(4.2 * len(metrics), 3.4),
+    columns = 2 if len(metrics) == 4 else min(len(metrics), 3)
+    rows = -(-len(metrics) // columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 3.4 * rows),
                                 squeeze=False)
-    for ax, key in zip(axes[0], metrics):
+    for ax in axes.flat[len(metrics):]:
+        ax.set_visible(False)
+    for ax, key in zip(axes.flat, metrics):
         for name, style in ((key, "-"), ("val_" + key, "--")):
             if name in curves:
                 values = np.asarray(curves[name], dtype=float)

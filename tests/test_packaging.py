@@ -70,3 +70,21 @@ def test_grid_search_example_runs_a_tiny_grid(tmp_path, capsys):
     except ImportError:
         return
     assert (tmp_path / "grid.png").stat().st_size > 10_000
+
+
+def test_breast_cancer_example_matches_scikit_learn(capsys):
+    results = _load_example("breast_cancer").main(epochs=15)
+    assert results["auc"] > 0.95
+    out = capsys.readouterr().out
+    assert "precision" in out and "AUC (ROC)" in out
+
+
+def test_backprop_vs_autograd_example_agrees(capsys):
+    report = _load_example("backprop_vs_autograd").main(epochs=5)
+    assert max(e["autograd"] for e in report.values()) < 1e-9
+    assert "finite differences" in capsys.readouterr().out
+
+
+def test_save_and_resume_example_resumes_bit_for_bit(tmp_path, capsys):
+    assert _load_example("save_and_resume").main(folder=str(tmp_path)) == (0.0, 0.0)
+    assert "largest weight difference 0.0" in capsys.readouterr().out

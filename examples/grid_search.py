@@ -20,6 +20,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+import minikeras as mk
 from minikeras.wrappers import SKLearnClassifier, build_mlp
 
 LEARNING_RATES = (1e-4, 1e-3, 1e-2, 1e-1)
@@ -74,11 +75,9 @@ def _print_table(table, learning_rates, l2_strengths):
 
 def _heatmap(table, learning_rates, l2_strengths, path):
     try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("matplotlib is not installed (pip install 'minikeras[plot]'): no heatmap")
+        plt = mk.utils.pyplot()
+    except ImportError as error:
+        print(error)
         return
     figure, axes = plt.subplots(figsize=(6.4, 4.2))
     image = axes.imshow(table, cmap="viridis", vmin=min(0.9, table.min()), vmax=1.0)

@@ -9,7 +9,7 @@ import numpy as np
 from . import config, validation
 
 __all__ = ["set_random_seed", "rng", "seeded", "to_categorical", "check_gradients", "relative_error",
-           "plot_history", "batch_slices", "batches", "RandomState"]
+           "plot_history", "pyplot", "batch_slices", "batches", "RandomState"]
 
 _rng = np.random.default_rng()
 _local = threading.local()
@@ -241,6 +241,23 @@ def _numerical_error(loss_and_gradients, weight, grad, step, max_entries, scale)
     return relative_error(grad.reshape(-1)[indices], estimates, scale)
 
 
+def pyplot():
+    """``matplotlib.pyplot``, drawing to files (no screen needed).
+
+    Raises
+    ------
+    ImportError
+        If matplotlib is not installed, saying how to install it (the ``plot`` extra).
+    """
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError as error:
+        raise ImportError("Plotting needs matplotlib: pip install 'minikeras[plot]'.") from error
+    return plt
+
+
 def plot_history(history, path=None, metrics=None):
     """Draw a ``History``: one panel per quantity (the loss, then each metric), training as a
     solid line and validation dashed, and write it as a PNG if ``path`` is given.
@@ -268,15 +285,7 @@ def plot_history(history, path=None, metrics=None):
     ValueError
         If ``metrics`` names a quantity the history lacks.
     """
-    try:
-        import matplotlib
-        if path is not None:
-            matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
-    except ImportError as error:
-        raise ImportError(
-            "plot_history needs matplotlib: pip install 'minikeras[plot]'."
-        ) from error
+    plt = pyplot()
     curves = getattr(history, "history", history)
     if metrics is None:
         metrics = sorted((k for k in curves if not k.startswith("val_")),

@@ -223,6 +223,10 @@ class Optimizer(Configurable):
     def exclude_from_weight_decay(self, var_list=None, var_names=None):
         """Exempt variables from the weight decay (replacing earlier exemptions, as in Keras).
 
+        The exemptions are not part of the optimizer's config, as in Keras: a model loaded
+        from a file, cloned, or handed to a scikit-learn wrapper as a template needs them
+        set again.
+
         Parameters
         ----------
         var_list : list of Variable, optional

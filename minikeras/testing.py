@@ -152,8 +152,8 @@ def _check_gradients(layer, x, training, rng, tolerance):
 
 
 def _check_config_round_trip(layer, x, custom_objects):
-    config_dict = layer.get_config()
-    identifier = {"class_name": type(layer).__name__, "config": config_dict}
+    identifier = layer.serialized()  # a registered class under its registered name
+    config_dict = identifier["config"]
     rebuilt = layers_module.get(identifier, custom_objects=custom_objects)
     _expect(type(rebuilt) is type(layer), f"from_config gave a {type(rebuilt).__name__}")
     _expect(rebuilt.get_config() == config_dict,

@@ -530,3 +530,16 @@ def test_inference_never_changes_state_even_if_a_layer_assigns():
     assert float(model.layers[0].calls) == 0
     model.fit(np.ones((4, 3)), np.ones(4), batch_size=2, epochs=1, verbose=0)
     assert float(model.layers[0].calls) == 2
+
+
+@mk.saving.register_keras_serializable(package="StateTests")
+class RegisteredScale(layers.Layer):
+    def build(self, input_shape):
+        self.w = self.add_weight((input_shape[-1],), initializer="random_normal", name="w")
+
+    def call(self, inputs):
+        return inputs * self.w
+
+
+def test_the_harness_finds_a_registered_layer_by_its_registered_name():
+    run_layer_test(RegisteredScale, (4, 3))

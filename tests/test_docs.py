@@ -1,0 +1,128 @@
+"""The documentation builds without a warning, and links only within the repository.
+
+``mkdocs build --strict`` turns every warning (a broken link or anchor, an unresolved
+cross-reference, a docstring mkdocstrings cannot parse) into a failure; mkdocs.yml's
+``validation`` section makes every kind of link problem a warning.
+"""
+
+import html.parser
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+
+# Markdown link targets: inline [text](target "title"), images ![alt](target), reference
+# definitions "[id]: target", autolinks <scheme:...>, and raw HTML href/src attributes.
+_INLINE = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'][^)]*[\"'])?\s*\)")
+_DEFINITION = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)", re.M)
+_AUTOLINK = re.compile(r"<([a-zA-Z][a-zA-Z0-9+.-]*:[^>\s]+)>")
+_HTML_ATTRIBUTE = re.compile(r"""\b(?:href|src)\s*=\s*["']([^"']+)["']""")
+_FENCE = re.compile(r"^(```|~~~).*?^\1\s*$", re.S | re.M)
+_INLINE_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1", re.S)
+_WEB_SCHEMES = ("http", "https", "mailto")
+
+
+def _pages():
+    return sorted(DOCS.rglob("*.md"))
+
+
+def _link_targets(text):
+    """Every link target in a Markdown page, code blocks and code spans left out."""
+    text = _INLINE_CODE.sub("", _FENCE.sub("", text))
+    for pattern in (_INLINE, _DEFINITION, _AUTOLINK, _HTML_ATTRIBUTE):
+        yield from pattern.findall(text)
+
+
+def _outside_problem(target, base, root, site_root=False):
+    """Why ``target`` (a link found in a file of folder ``base``) leaves ``root``, or None.
+
+    With ``site_root``, an absolute path is read from ``root`` (a built site's 404 page
+    links that way); otherwise it is refused.
+    """
+    parts = urlsplit(target)
+    if parts.scheme:
+        if parts.scheme.lower() in _WEB_SCHEMES:
+            return None
+        return f"uses the scheme {parts.scheme!r}"
+    if parts.netloc:
+        return "is a network path"
+    path = unquote(parts.path)
+    if not path:
+        return None  # an anchor on the same page
+    if re.match(r"^[A-Za-z]:[\\/]", path) or (path.startswith(("/", "\\")) and not site_root):
+        return "is an absolute path"
+    resolved = (root / path.lstrip("/") if path.startswith("/") else base / path).resolve()
+    if resolved != root and root not in resolved.parents:
+        return f"points outside the repository ({resolved})"
+    return None
+
+
+def test_docs_pages_link_only_to_files_in_the_repository():
+    pages = _pages()
+    assert pages, f"no documentation pages under {DOCS}"
+    problems = []
+    for page in pages:
+        for target in _link_targets(page.read_text(encoding="utf-8")):
+            problem = _outside_problem(target, page.parent, ROOT)
+            if problem:
+                problems.append(f"{page.relative_to(ROOT)}: {target!r} {problem}")
+    assert not problems, "links to files outside the repository:\n" + "\n".join(problems)
+
+
+def test_the_link_check_catches_links_out_of_the_repository():
+    text = ("[a](../../outside.md) [b](/etc/passwd) [c](file:///tmp/x.md) <file:///tmp/y>\n"
+            "[d]: ../../notes.md\n<a href=\"../../../z.html\">e</a>\n"
+            "[ok](training.md#fit) [web](https://keras.io/api/) `[code](../../x.md)`\n")
+    flagged = [t for t in _link_targets(text) if _outside_problem(t, DOCS, ROOT)]
+    assert flagged == ["../../outside.md", "/etc/passwd", "file:///tmp/x.md", "../../notes.md",
+                       "file:///tmp/y", "../../../z.html"]
+
+
+class _Links(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.targets = []
+
+    def handle_starttag(self, tag, attrs):
+        self.targets += [value for name, value in attrs if name in ("href", "src") and value]
+
+
+def test_docs_build_strict_without_warnings(tmp_path):
+    try:
+        import mkdocs  # noqa: F401
+        import mkdocstrings_handlers.python  # noqa: F401
+    except ImportError as error:
+        pytest.skip(f"the docs need MkDocs and mkdocstrings' Python handler "
+                    f"(pip install -e '.[docs]'): {error}")
+    site = tmp_path / "site"
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(ROOT)] + [p for p in [os.environ.get("PYTHONPATH")] if p])}
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet",
+         "--config-file", str(ROOT / "mkdocs.yml"), "--site-dir", str(site)],
+        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, f"mkdocs build --strict failed:\n{output}"
+    assert "WARNING" not in output, output
+    # The API reference was generated from the docstrings.
+    models = (site / "reference" / "models" / "index.html").read_text(encoding="utf-8")
+    for anchor in ("minikeras.models.Sequential", "minikeras.models.Sequential.fit",
+                   "minikeras.models.load_model"):
+        assert f'id="{anchor}"' in models, anchor
+    # No built page (docstrings included) links out of the site but to the web.
+    problems = []
+    for page in site.rglob("*.html"):
+        parser = _Links()
+        parser.feed(page.read_text(encoding="utf-8"))
+        for target in parser.targets:
+            problem = _outside_problem(target, page.parent, site, site_root=True)
+            if problem:
+                problems.append(f"{page.relative_to(site)}: {target!r} {problem}")
+    assert not problems, "\n".join(problems)

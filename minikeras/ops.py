@@ -13,7 +13,6 @@ import math as _math
 import numpy as _np
 from autograd.numpy import *  # noqa: F401,F403  (the differentiable numpy namespace)
 import autograd.numpy as _anp
-import autograd.scipy.special as _autograd_special
 import scipy.special as _scipy_special
 from autograd.tracer import isbox as _isbox
 
@@ -108,7 +107,10 @@ def gelu(x, approximate=False):
     x, xp = array_and_namespace(x)
     if approximate:
         return 0.5 * x * (1 + xp.tanh(_math.sqrt(2 / _math.pi) * (x + 0.044715 * x ** 3)))
-    erf = _autograd_special.erf if _isbox(x) else _scipy_special.erf
+    if _isbox(x):  # imported here: autograd.scipy pulls in scipy.stats (~0.7 s)
+        from autograd.scipy.special import erf
+    else:
+        erf = _scipy_special.erf
     return 0.5 * x * (1 + erf(x / _math.sqrt(2.0)))
 
 

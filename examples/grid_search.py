@@ -99,8 +99,8 @@ def _heatmap(table, learning_rates, l2_strengths, path):
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dask", action="store_true", help="run the fits on a local Dask cluster")
-    parser.add_argument("--plot", default="grid_search.png",
-                        help="where to write the heatmap (needs matplotlib)")
+    parser.add_argument("--plot", default=None,
+                        help="write the heatmap to this PNG (needs matplotlib)")
     parser.add_argument("--epochs", type=int, default=30)
     arguments = parser.parse_args()
     main(epochs=arguments.epochs, dask=arguments.dask, plot=arguments.plot)

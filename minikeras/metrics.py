@@ -19,7 +19,8 @@ import numpy as np
 from . import losses, ops, validation
 from .registry import Configurable, Registry, function_name, snake_case
 
-__all__ = ["Metric", "Mean", "MeanMetricWrapper", "Accuracy", "BinaryAccuracy",
+__all__ = ["Metric", "Mean", "LossMetric", "BinaryCrossentropy", "CategoricalCrossentropy",
+           "SparseCategoricalCrossentropy", "MeanMetricWrapper", "Accuracy", "BinaryAccuracy",
            "CategoricalAccuracy", "SparseCategoricalAccuracy", "TopKCategoricalAccuracy",
            "SparseTopKCategoricalAccuracy", "Precision", "Recall", "AUC", "F1Score",
            "MeanSquaredError", "MeanAbsoluteError", "RootMeanSquaredError",
@@ -248,24 +249,65 @@ def _in_top_k(labels, scores, k):
     return found & (np.sum(scores > own, axis=-1) < k)
 
 
-@register("mse", "mean_squared_error")
-class MeanSquaredError(MeanMetric):
-    """Mean of ``(y_pred - y_true) ** 2``."""
+class LossMetric(MeanMetric):
+    """The running (weighted) mean of a loss's per-sample values; subclasses name the loss
+    in ``loss_class`` (see the loss for the formula)."""
 
     direction = "down"
+    loss_class = None
 
     def values(self, y_true, y_pred):
-        return losses.MeanSquaredError().call(y_true, y_pred)
+        return self._loss().per_sample(y_true, y_pred)
+
+    def _loss(self):
+        return self.loss_class()
+
+
+@register("mse", "mean_squared_error")
+class MeanSquaredError(LossMetric):
+    """Mean of ``(y_pred - y_true) ** 2``."""
+
+    loss_class = losses.MeanSquaredError
 
 
 @register("mae", "mean_absolute_error")
-class MeanAbsoluteError(MeanMetric):
+class MeanAbsoluteError(LossMetric):
     """Mean of ``|y_pred - y_true|``."""
 
-    direction = "down"
+    loss_class = losses.MeanAbsoluteError
 
-    def values(self, y_true, y_pred):
-        return losses.MeanAbsoluteError().call(y_true, y_pred)
+
+class _CrossentropyMetric(LossMetric):
+    """A cross-entropy as a metric, with the loss's ``from_logits``."""
+
+    def __init__(self, name=None, from_logits=False):
+        self.from_logits = validation.check_bool("from_logits", from_logits)
+        super().__init__(name)
+
+    def _loss(self):
+        return self.loss_class(from_logits=self.from_logits)
+
+
+@register("binary_crossentropy")
+class BinaryCrossentropy(_CrossentropyMetric):
+    """Mean binary cross-entropy ``-mean(y log p + (1 - y) log(1 - p))``."""
+
+    loss_class = losses.BinaryCrossentropy
+
+
+@register("categorical_crossentropy")
+class CategoricalCrossentropy(_CrossentropyMetric):
+    """Mean categorical cross-entropy ``-sum(y log p)`` (one-hot targets)."""
+
+    loss_class = losses.CategoricalCrossentropy
+
+
+@register("sparse_categorical_crossentropy")
+class SparseCategoricalCrossentropy(_CrossentropyMetric):
+    """Mean cross-entropy ``-log p[y]`` for integer class labels."""
+
+    loss_class = losses.SparseCategoricalCrossentropy
+    sparse_targets = True
 
 
 @register("root_mean_squared_error", "rmse")

@@ -40,6 +40,23 @@ def is_traced(x):
     return _isbox(x)
 
 
+def convert_to_tensor(x, dtype=None):
+    """``x`` as an array (a Variable's value; an autograd tracer is passed on unchanged)."""
+    if _isbox(x):
+        return x if dtype is None else x.astype(dtype)
+    return _np.asarray(x, dtype=dtype)
+
+
+def convert_to_numpy(x):
+    """``x``'s value as a numpy array (a copy; an autograd tracer's plain value)."""
+    return _np.array(_raw(x))
+
+
+def cast(x, dtype):
+    """``x`` converted to ``dtype``."""
+    return convert_to_tensor(x).astype(dtype)
+
+
 def matmul(a, b):
     """Matrix product ``a @ b``."""
     return a @ b

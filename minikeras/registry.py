@@ -202,7 +202,9 @@ class Registry:
             raise ValueError(
                 f"Could not interpret {self.kind} identifier: {name!r}. "
                 f"Expected one of {self.names()}, {_article(self.base.__name__)} instance, "
-                "or a {'class_name': ..., 'config': {...}} dict."
+                "or a {'class_name': ..., 'config': {...}} dict. A class of your own is "
+                "found once registered (minikeras.saving.register_keras_serializable) or "
+                "given in custom_objects."
             )
         return cls
 

@@ -254,7 +254,8 @@ def pyplot():
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError as error:
-        raise ImportError("Plotting needs matplotlib: pip install 'minikeras[plot]'.") from error
+        raise ImportError("Plotting needs matplotlib: pip install 'minikeras[plot]' (in a "
+                          "clone of the repository: pip install -e '.[plot]').") from error
     return plt
 
 

@@ -12,7 +12,7 @@ from . import config
 
 __all__ = ["describe", "check_int", "check_float", "check_choice", "check_array",
            "check_same_length", "check_samples", "check_class_weight", "check_bool",
-           "check_config", "check_instances"]
+           "check_config", "check_verbose", "check_instances"]
 
 
 def describe(value):
@@ -161,6 +161,14 @@ def check_config(name, value, keys):
         raise ValueError(f"Argument `{name}` must be a dict with keys among {list(keys)}, got "
                          f"{describe(value)}.")
     return value
+
+
+def check_verbose(value, allow_auto=True):
+    """Keras' verbosity: 0, 1, 2 (or "auto" where allowed); ``True``/``False`` mean 1/0,
+    as in Keras."""
+    if isinstance(value, (bool, np.bool_)):
+        return int(value)
+    return check_choice("verbose", value, (0, 1, 2, "auto") if allow_auto else (0, 1, 2))
 
 
 def check_bool(name, value):

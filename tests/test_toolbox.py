@@ -216,3 +216,27 @@ def test_plain_gradient_descent_is_full_batch_by_default():
     sgd = _model(optimizer="sgd")
     sgd.fit(x, y, epochs=1, verbose=0)
     assert sgd.optimizer.iterations == 2  # Keras' default of 32 for the others
+
+
+def test_new_user_conveniences(capsys, monkeypatch):
+    import io
+
+    x, y = _data()
+    labels = (y[:, 0] > 0).astype(int)
+    model = mk.Sequential([mk.Input((3,)), layers.Dense(2, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                  metrics=["sparse_categorical_crossentropy"])
+    history = model.fit(x, labels, epochs=2, verbose=False)  # booleans, as Keras accepts
+    assert capsys.readouterr().out == ""
+    np.testing.assert_allclose(history.history["sparse_categorical_crossentropy"],
+                               history.history["loss"], rtol=1e-5)
+    model.evaluate(x, labels, verbose=True)
+    assert "loss:" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="no functional API"):
+        layers.Dense(4)(mk.Input((8,)))
+    assert mk.ops.cast(mk.Variable(np.ones(2)), "int32").dtype == np.int32
+    stream = io.TextIOWrapper(io.BytesIO(), encoding="cp1252")
+    monkeypatch.setattr("sys.stdout", stream)
+    model.summary()  # falls back to ASCII where box-drawing characters cannot be written
+    stream.seek(0)
+    assert "+---" in stream.read()

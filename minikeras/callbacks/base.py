@@ -124,7 +124,11 @@ def _format(value):
 
 
 class ProgbarLogger(Callback):
-    """Shows training progress: a tqdm bar per epoch (verbose=1) or one line per epoch (2)."""
+    """Shows training progress: with ``verbose=1`` a progress bar while an epoch runs (on a
+    terminal; none when the output is a file) and then the epoch's full line; with
+    ``verbose=2`` only the line. The line always carries every metric, whatever the width
+    of the terminal: ``Epoch 3/10 - 0.12s - loss: 0.3421 - accuracy: 0.9100``.
+    """
 
     def __init__(self, verbose=1, refresh_seconds=0.1):
         super().__init__()
@@ -137,8 +141,10 @@ class ProgbarLogger(Callback):
         self._epoch_text = f"Epoch {epoch + 1}/{self.params.get('epochs', '?')}"
         self._started = time.perf_counter()
         if self.verbose == 1:
+            # disable=None: no bar when the output is not a terminal (a log file)
             self._bar = tqdm(total=self.params.get("steps"), desc=self._epoch_text,
-                             unit="batch", leave=True, file=sys.stdout, dynamic_ncols=True)
+                             unit="batch", leave=False, file=sys.stdout, dynamic_ncols=True,
+                             disable=None)
             self._last = 0.0
 
     def on_train_batch_end(self, batch, logs=None):
@@ -152,10 +158,8 @@ class ProgbarLogger(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         if self._bar is not None:
-            self._bar.set_postfix_str(format_logs(logs or {}), refresh=True)
             self._bar.close()
             self._bar = None
-        elif self.verbose == 2:
-            seconds = time.perf_counter() - self._started
-            print(f"{self._epoch_text} - {seconds:.2f}s - {format_logs(logs or {})}",
-                  file=sys.stdout, flush=True)
+        seconds = time.perf_counter() - self._started
+        print(f"{self._epoch_text} - {seconds:.2f}s - {format_logs(logs or {})}",
+              file=sys.stdout, flush=True)

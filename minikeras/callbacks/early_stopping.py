@@ -45,7 +45,7 @@ class EarlyStopping(Callback):
         self._watch = Monitor(monitor, mode, min_delta, "EarlyStopping")
         self.monitor, self.mode, self.min_delta = monitor, mode, self._watch.min_delta
         self.patience = validation.check_int("patience", patience, minimum=0)
-        self.verbose = validation.check_int("verbose", verbose, minimum=0)
+        self.verbose = validation.check_verbose(verbose, allow_auto=False)
         self.baseline = validation.check_float("baseline", baseline, allow_none=True)
         self.restore_best_weights = validation.check_bool("restore_best_weights",
                                                           restore_best_weights)

@@ -41,7 +41,7 @@ class LearningRateScheduler(Callback):
             raise ValueError(f"Argument `schedule` must be callable, got "
                              f"{validation.describe(schedule)}.")
         self.schedule = schedule
-        self.verbose = validation.check_int("verbose", verbose, minimum=0)
+        self.verbose = validation.check_verbose(verbose, allow_auto=False)
         parameters = inspect.signature(schedule).parameters
         self._takes_rate = len(parameters) >= 2 or any(
             p.kind == p.VAR_POSITIONAL for p in parameters.values())
@@ -88,7 +88,7 @@ class ReduceLROnPlateau(Callback):
         self.factor = validation.check_float("factor", factor, low=0.0, high=1.0,
                                              low_open=True, high_open=True)
         self.patience = validation.check_int("patience", patience, minimum=0)
-        self.verbose = validation.check_int("verbose", verbose, minimum=0)
+        self.verbose = validation.check_verbose(verbose, allow_auto=False)
         self.cooldown = validation.check_int("cooldown", cooldown, minimum=0)
         self.min_lr = validation.check_float("min_lr", min_lr, low=0.0)
         self.wait = 0

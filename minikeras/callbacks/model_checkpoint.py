@@ -38,7 +38,7 @@ class ModelCheckpoint(Callback):
         self.filepath = os.fspath(filepath)
         self._watch = Monitor(monitor, mode, 0.0, "ModelCheckpoint")
         self.monitor, self.mode = monitor, mode
-        self.verbose = validation.check_int("verbose", verbose, minimum=0)
+        self.verbose = validation.check_verbose(verbose, allow_auto=False)
         self.save_best_only = validation.check_bool("save_best_only", save_best_only)
         self.save_weights_only = validation.check_bool("save_weights_only", save_weights_only)
         if save_freq != "epoch":

@@ -213,6 +213,12 @@ class Layer(Configurable):
 
         Inside another layer's ``call`` traced by autograd, the inputs pass unconverted.
         """
+        if isinstance(inputs, Layer):
+            raise ValueError(
+                f"Layer {self.name!r} was called on the layer {inputs.name!r}: minikeras has no "
+                "functional API. Stack layers in a Sequential instead: "
+                "Sequential([Input((4,)), Dense(8), ...])."
+            )
         if not is_traced(inputs):
             inputs = validation.check_array("inputs", inputs,
                                             dtype=self.dtype or inputs_dtype(inputs),

@@ -57,7 +57,8 @@ class Dense(ActivationHead, Layer):
 
     def call(self, inputs, training=False):
         z = self.logits(inputs)
-        a = self.activation(z)
+        # z is this call's own array: the activation may overwrite it (ReLU does)
+        a = self.activation(z) if ops.is_traced(z) else self.activation.overwrite(z)
         if self.recording:
             self._cache = (inputs, z, a)
         return a

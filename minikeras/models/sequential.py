@@ -5,6 +5,7 @@ This module holds the structure (adding, building and popping layers) and the we
 """
 
 import json
+import sys
 
 import numpy as np
 
@@ -283,9 +284,19 @@ class Sequential(Trainer):
         Parameters
         ----------
         print_fn : callable, optional
-            Receives the whole table as one string; defaults to ``print``.
+            Receives the whole table as one string; defaults to ``print``, in plain ASCII
+            if standard output cannot show box-drawing characters.
         """
-        (print_fn or print)(summary_table(self))
+        if print_fn is not None:
+            print_fn(summary_table(self))
+            return
+        encoding = getattr(sys.stdout, "encoding", None) or "ascii"
+        try:
+            "─│┌".encode(encoding)
+            fancy = True
+        except (UnicodeEncodeError, LookupError):
+            fancy = False
+        print(summary_table(self, ascii=not fancy))
 
     # ---------------------------------------------------------------- helpers
     def _require_layers(self):

@@ -21,7 +21,6 @@ from .step import StepPlan
 
 __all__ = ["Trainer"]
 
-_VERBOSE_CHOICES = (0, 1, 2, "auto")
 _GRADIENT_MODES = ("backprop", "autograd")
 
 
@@ -220,7 +219,7 @@ class Trainer:
         batch_size = data_module.check_batch_size(batch_size)
         epochs = validation.check_int("epochs", epochs, minimum=0)
         initial_epoch = validation.check_int("initial_epoch", initial_epoch, minimum=0)
-        verbose = validation.check_choice("verbose", verbose, _VERBOSE_CHOICES)
+        verbose = validation.check_verbose(verbose)
         validation_split = validation.check_float("validation_split", validation_split,
                                                   low=0.0, high=1.0, high_open=True)
         validation.check_bool("shuffle", shuffle)
@@ -323,7 +322,7 @@ class Trainer:
         """
         self._require_compiled("evaluate")
         batch_size = data_module.check_batch_size(batch_size)
-        validation.check_choice("verbose", verbose, _VERBOSE_CHOICES)
+        verbose = validation.check_verbose(verbose)
         data = self._ready(*data_module.prepare_data(self, x, y, sample_weight))
         with no_state_updates():
             logs = self._evaluate_arrays(*data, batch_size)
@@ -350,7 +349,7 @@ class Trainer:
     def predict(self, x, batch_size=None, verbose="auto"):
         """Model outputs for ``x``, computed in batches of ``batch_size`` (default 32)."""
         batch_size = data_module.check_batch_size(batch_size)
-        validation.check_choice("verbose", verbose, _VERBOSE_CHOICES)
+        verbose = validation.check_verbose(verbose)
         x = data_module.prepare_x(self, x)
         self.ensure_built(x.shape)
         outputs = None

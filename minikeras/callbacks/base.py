@@ -24,32 +24,63 @@ class Callback:
         self.params = {}
 
     def set_model(self, model):
+        """Called by ``fit`` with the model being trained (``self.model``)."""
         self.model = model
 
     def set_params(self, params):
+        """Called by ``fit`` with ``{"epochs", "steps", "verbose"}`` (``self.params``)."""
         self.params = params
 
-    def on_train_begin(self, logs=None): pass
-    def on_train_end(self, logs=None): pass
-    def on_epoch_begin(self, epoch, logs=None): pass
-    def on_epoch_end(self, epoch, logs=None): pass
-    def on_batch_begin(self, batch, logs=None): pass
-    def on_batch_end(self, batch, logs=None): pass
+    def on_train_begin(self, logs=None):
+        """Before the first epoch."""
+
+    def on_train_end(self, logs=None):
+        """After the last epoch (or the one training stopped at); ``logs`` are its logs."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        """Before epoch ``epoch`` (0-based)."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        """After epoch ``epoch``; ``logs`` holds the loss, the metrics and their ``val_``
+        forms (a callback may add entries, which ``History`` then records)."""
+
+    def on_batch_begin(self, batch, logs=None):
+        """Keras 2's name for :meth:`on_train_batch_begin`."""
+
+    def on_batch_end(self, batch, logs=None):
+        """Keras 2's name for :meth:`on_train_batch_end`."""
 
     def on_train_batch_begin(self, batch, logs=None):
-        self.on_batch_begin(batch, logs)  # Keras' older name, kept as an alias
+        """Before training batch ``batch`` of the epoch."""
+        self.on_batch_begin(batch, logs)
 
     def on_train_batch_end(self, batch, logs=None):
+        """After training batch ``batch``; ``logs`` hold the running loss and metrics."""
         self.on_batch_end(batch, logs)
 
-    def on_test_begin(self, logs=None): pass
-    def on_test_end(self, logs=None): pass
-    def on_test_batch_begin(self, batch, logs=None): pass
-    def on_test_batch_end(self, batch, logs=None): pass
-    def on_predict_begin(self, logs=None): pass
-    def on_predict_end(self, logs=None): pass
-    def on_predict_batch_begin(self, batch, logs=None): pass
-    def on_predict_batch_end(self, batch, logs=None): pass
+    def on_test_begin(self, logs=None):
+        """Before ``fit`` evaluates its validation data."""
+
+    def on_test_end(self, logs=None):
+        """After the validation data; ``logs`` are its loss and metrics."""
+
+    def on_test_batch_begin(self, batch, logs=None):
+        """Before validation batch ``batch``."""
+
+    def on_test_batch_end(self, batch, logs=None):
+        """After validation batch ``batch``."""
+
+    def on_predict_begin(self, logs=None):
+        """Kept so that a Keras callback loads; ``predict`` takes no callbacks."""
+
+    def on_predict_end(self, logs=None):
+        """Kept so that a Keras callback loads; ``predict`` takes no callbacks."""
+
+    def on_predict_batch_begin(self, batch, logs=None):
+        """Kept so that a Keras callback loads; ``predict`` takes no callbacks."""
+
+    def on_predict_batch_end(self, batch, logs=None):
+        """Kept so that a Keras callback loads; ``predict`` takes no callbacks."""
 
 
 class CallbackList:
@@ -72,6 +103,7 @@ class CallbackList:
         return bool(self._batch_hooks[hook])
 
     def batch(self, hook, batch, logs=None):
+        """Call the batch-level ``hook`` on the callbacks that override it."""
         for method in self._batch_hooks[hook]:
             method(batch, logs)
 

@@ -220,19 +220,23 @@ class Sequential(Trainer):
 
     @property
     def input_shape(self):
+        """The input shape with the batch axis, ``(None, features...)``, or None."""
         return self._input_shape
 
     @property
     def output_shape(self):
+        """The output shape with the batch axis, or None before the model is built."""
         return self._layers[-1].output_shape if self.built else None
 
     # ---------------------------------------------------------------- weights
     @property
     def weights(self):
+        """Every layer's weight variables, layer by layer."""
         return [w for layer in self._layers for w in layer.weights]
 
     @property
     def trainable_weights(self):
+        """The variables an optimizer updates (none of a frozen layer's)."""
         return [w for layer in self._layers for w in layer.trainable_weights]
 
     @property
@@ -247,6 +251,7 @@ class Sequential(Trainer):
 
     @property
     def non_trainable_weights(self):
+        """The variables an optimizer leaves alone (moving statistics, frozen layers)."""
         return [w for layer in self._layers for w in layer.non_trainable_weights]
 
     def get_weights(self):
@@ -274,6 +279,7 @@ class Sequential(Trainer):
             start += count
 
     def count_params(self):
+        """The number of scalars in all weights (the model must be built)."""
         self._require_built("count_params")
         return sum(layer.count_params() for layer in self._layers)
 

@@ -118,9 +118,10 @@ def _check_gradients(layer, x, training, rng, tolerance):
     trainable = layer.trainable_weights
     layer.input_gradient_needed = True
     with no_state_updates():
-        outputs = layer.forward(x, training)
+        forward, backward = layer.training_pass()  # what a training step calls
+        outputs = forward(x, training)
         upstream = rng.standard_normal(np.shape(outputs))
-        grad_x = layer.backpropagate(upstream)
+        grad_x = backward(upstream)
         got = {"inputs": np.asarray(grad_x)}
         got.update({w.path: w.grad.copy() for w in trainable})
         layer.clear_cache()

@@ -454,3 +454,12 @@ def test_targets_take_the_models_dtype(float64):
     model.compile(optimizer="sgd", loss="mse")
     _, y, _ = prepare_data(model, np.ones((2, 3)), np.ones(2), None)
     assert y.dtype == np.float32
+
+
+def test_the_harness_checks_what_training_calls_for_subclasses():
+    from minikeras.testing import run_layer_test
+
+    mk.saving.get_custom_objects()["EdgeTests>DoubledSigmoidDense"] = DoubledSigmoidDense
+    mk.saving.get_custom_objects()["EdgeTests>ScaledDense"] = ScaledDense
+    run_layer_test(DoubledSigmoidDense, (6, 3), {"units": 2, "activation": "sigmoid"})
+    run_layer_test(ScaledDense, (6, 3), {"units": 2, "activation": "tanh"})

@@ -267,9 +267,18 @@ class Layer(Configurable):
     def backpropagate(self, grad_output):
         """The backward pass matching :meth:`forward`: the layer's own ``backward`` if it
         has one for its ``call`` (see :func:`has_own_backward`), else autograd's."""
-        if has_own_backward(type(self)):
-            return self.backward(grad_output)
-        return self._backward_by_autograd(grad_output)
+        return self.training_pass()[1](grad_output)
+
+    def training_pass(self):
+        """``(forward, backward)``: the methods one training step calls, resolved once per
+        class. A subclass's own ``forward`` (a faster path) is used only if it is written
+        for its ``call``; otherwise :meth:`Layer.forward`, which runs ``call`` while
+        :attr:`recording` (or autograd, for a layer without its own ``backward``)."""
+        cls = type(self)
+        forward = (self.forward if defined_below(cls, "forward", "call")
+                   else functools.partial(Layer.forward, self))
+        backward = self.backward if has_own_backward(cls) else self._backward_by_autograd
+        return forward, backward
 
     def _forward_by_autograd(self, inputs, training):
         trainable = self.trainable_weights

@@ -63,6 +63,14 @@ class Dense(ActivationHead, Layer):
             self._cache = (inputs, z, a)
         return a
 
+    def forward(self, inputs, training=True):
+        """The training forward pass: :meth:`call`, keeping ``(inputs, z, a)`` for
+        :meth:`backward` (one call less than recording through ``call``)."""
+        z = self.logits(inputs)
+        a = self.activation.overwrite(z)
+        self._cache = (inputs, z, a)
+        return a
+
     def logits(self, inputs):
         z = inputs @ value_of(self.kernel)
         if self.use_bias:

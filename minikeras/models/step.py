@@ -62,6 +62,7 @@ class StepPlan:
         # one needs no gradient for its inputs (set on the layers at the first training step).
         self.first_trained = next((i for i, layer in enumerate(self.layers)
                                    if layer.trainable_weights), len(self.layers))
+        self.passes = [layer.training_pass() for layer in self.layers]
         self.layers_told = False
 
     # ---------------------------------------------------------------- training
@@ -101,23 +102,24 @@ class StepPlan:
         for layer in layers[:first]:
             x = layer.call_with(x, True)
         stop = first - 1 if first else None  # walk back down to the first trained layer
+        passes = self.passes
         if self.fused_loss is not None:
-            for layer in layers[first:-1]:
-                x = layer.forward(x, True)
+            for forward, _ in passes[first:-1]:
+                x = forward(x, True)
             last = layers[-1]
             loss, grad, outputs = self.fused_loss.value_and_gradient_from_logits(
                 y, last.forward_logits(x), sample_weight)
             grad = last.backward_from_logits(grad)
-            remaining = layers[-2:stop:-1]
+            remaining = passes[-2:stop:-1]
         else:
-            for layer in layers[first:]:
-                x = layer.forward(x, True)
+            for forward, _ in passes[first:]:
+                x = forward(x, True)
             outputs = x
             loss, grad = self.loss.value_and_gradient(y, outputs, sample_weight)
-            remaining = layers[:stop:-1]
+            remaining = passes[:stop:-1]
         loss = float(loss)
-        for layer in remaining:
-            grad = layer.backpropagate(grad)
+        for _, backward in remaining:
+            grad = backward(grad)
         for w in self.regularized:
             loss += float(w.regularizer(w.value))
             w.grad += w.regularizer.gradient(w.value)

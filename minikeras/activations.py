@@ -12,6 +12,7 @@ import scipy.special
 from autograd import make_vjp
 
 from . import ops, validation
+from .hierarchy import defined_below
 from .registry import Configurable, Registry, function_name
 
 __all__ = ["Activation", "FunctionActivation", "Linear", "ReLU", "LeakyReLU", "ELU", "Sigmoid",
@@ -35,6 +36,14 @@ class Activation(Configurable):
         """Return ``dL/dz``; this default differentiates ``__call__`` with autograd."""
         vjp, _ = make_vjp(self.__call__)(z)
         return vjp(grad)
+
+    def backpropagate(self, z, a, grad):
+        """``dL/dz`` as layers ask for it: the class's own ``backward`` if it is written for
+        its ``__call__``, else autograd's (a subclass of ``ReLU`` that changes ``__call__``
+        alone is differentiated by autograd)."""
+        if defined_below(type(self), "backward", "__call__"):
+            return self.backward(z, a, grad)
+        return Activation.backward(self, z, a, grad)
 
     def overwrite(self, z):
         """``self(z)``, possibly computed into ``z`` itself (a numpy array nothing else
@@ -121,8 +130,9 @@ class ReLU(Activation):
 
     def overwrite(self, z):
         """``max(z, 0)`` written into ``z``: ``backward`` reads only the sign, which
-        ``max(z, 0)`` keeps (the default ReLU only)."""
-        if not self._plain or not isinstance(z, np.ndarray) or z.ndim == 0:
+        ``max(z, 0)`` keeps (the default ReLU only, not a subclass changing ``__call__``)."""
+        if not self._plain or not isinstance(z, np.ndarray) or z.ndim == 0 \
+                or not defined_below(type(self), "overwrite", "__call__"):
             return self(z)
         return np.maximum(z, self._zeros(z), out=z)
 

@@ -102,3 +102,22 @@ def test_register_user_activation():
 def test_python_lists_are_accepted(activation):
     z = [[-1.0, 0.5, 2.0]]
     np.testing.assert_allclose(np.asarray(activation(z)), activation(np.array(z)))
+
+
+class Leaky(mk.activations.ReLU):
+    """Changes ReLU's __call__ only: neither its in-place path nor its backward apply."""
+
+    def __call__(self, z):
+        return mk.ops.where(z > 0, z, 0.1 * z)
+
+
+def test_a_subclass_changing_call_is_used_and_differentiated_by_autograd(float64):
+    from minikeras.testing import run_layer_test
+
+    dense = mk.layers.Dense(3, activation=Leaky(), kernel_initializer="ones")
+    np.testing.assert_allclose(dense(-np.ones((2, 4)))[0], [-0.4] * 3)
+    z, grad = np.array([[-2.0, 3.0]]), np.ones((1, 2))
+    np.testing.assert_allclose(Leaky().backpropagate(z, Leaky()(z), grad), [[0.1, 1.0]])
+    mk.saving.get_custom_objects()["ActivationTests>Leaky"] = Leaky
+    run_layer_test(mk.layers.Dense, (5, 4), {"units": 3, "activation": Leaky()},
+                   custom_objects={"Leaky": Leaky})

@@ -183,6 +183,10 @@ class ProgbarLogger(Callback):
         if self._bar is None:
             return
         self._bar.update(1)
+        if self._bar.total is not None and self._bar.n >= self._bar.total:
+            self._bar.close()  # the epoch's batches are done: callbacks print on a clean line
+            self._bar = None
+            return
         now = time.perf_counter()
         if now - self._last >= self.refresh_seconds and logs:
             self._bar.set_postfix_str(format_logs(logs), refresh=False)

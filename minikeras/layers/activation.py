@@ -38,7 +38,7 @@ class Activation(ActivationHead, Layer):
 
     def backward(self, grad_output):
         inputs, outputs = self._cache
-        return self.activation.backward(inputs, outputs, grad_output)
+        return self.activation.backpropagate(inputs, outputs, grad_output)
 
     def backward_from_logits(self, grad_z):
         """The input is the logits: the gradient passes through unchanged."""

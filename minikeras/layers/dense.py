@@ -85,7 +85,7 @@ class Dense(ActivationHead, Layer):
 
     def backward(self, grad_output):
         _, z, a = self._cache
-        return self.backward_from_logits(self.activation.backward(z, a, grad_output))
+        return self.backward_from_logits(self.activation.backpropagate(z, a, grad_output))
 
     def backward_from_logits(self, grad_z):
         inputs = self._cache[0]

@@ -318,6 +318,21 @@ def test_fit_releases_batches_and_keeps_weight_variables(iris):
     assert all(layer._cache is None and not layer.recording for layer in model.layers)
 
 
+@pytest.mark.parametrize("recompile_at_end", [False, True])
+def test_layers_give_input_gradients_again_after_fit(iris, recompile_at_end):
+    # fit skips the first layer's input gradient; afterwards (even if a callback
+    # recompiled the model on the last epoch) a layer on its own must compute it again
+    x, y = iris
+    model = _compiled()
+    recompile = mk.callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: model.compile("adam", model.loss))
+    model.fit(x, y, epochs=1, verbose=0, callbacks=[recompile] if recompile_at_end else [])
+    first = model.layers[0]
+    outputs = first.forward(x[:5], training=True)
+    grad_input = first.backward(np.ones_like(outputs))
+    assert grad_input is not None and grad_input.shape == x[:5].shape
+
+
 def test_freezing_after_compile_takes_effect(rng):
     model = mk.Sequential([mk.Input((3,)), layers.Dense(4), layers.Dense(1)])
     model.compile(optimizer="adam", loss="mse")

@@ -264,11 +264,6 @@ class Layer(Configurable):
         """
         return self._backward_by_autograd(grad_output)
 
-    def backpropagate(self, grad_output):
-        """The backward pass matching :meth:`forward`: the layer's own ``backward`` if it
-        has one for its ``call`` (see :func:`has_own_backward`), else autograd's."""
-        return self.training_pass()[1](grad_output)
-
     def training_pass(self):
         """``(forward, backward)``: the methods one training step calls, resolved once per
         class. A subclass's own ``forward`` (a faster path) is used only if it is written

@@ -84,26 +84,21 @@ class Sequential(Trainer):
             elif layer.built:
                 input_shape = layer.input_shape
         if input_shape is not None:
-            self._check_shapes(input_shape, self._layers + [layer], "layer")
-        previous = self._input_shape
-        self._input_shape = input_shape
-        self._layers.append(layer)
-        if input_shape is not None:
+            layers = self._layers + [layer]
+            self._check_shapes(input_shape, layers, "layer")
+            previous, self._input_shape = self._input_shape, input_shape
             try:
-                self._build_layers(input_shape)
+                self._build_layers(input_shape, layers)
             except Exception:
-                self._layers.pop()
                 self._input_shape = previous
                 raise
-        self._layers.pop()
         self._append(layer)
 
     def _append(self, layer):
         self._layers.append(layer)
         self._names.add(layer.name)
         layer._owner = self
-        self._plan = None
-        self._metrics = None
+        self._forget_derived()
 
     def _check_new_layer(self, layer):
         owner = layer._owner
@@ -151,9 +146,7 @@ class Sequential(Trainer):
         layer = self._layers.pop()
         self._names.discard(layer.name)
         layer._owner = None
-        layer.input_gradient_needed = True
-        self._plan = None
-        self._metrics = None
+        self._forget_derived()  # releases the popped layer too
         return layer
 
     def build(self, input_shape=None):
@@ -192,13 +185,12 @@ class Sequential(Trainer):
                 return None
         return shape
 
-    def _build_layers(self, input_shape):
+    def _build_layers(self, input_shape, layers=None):
         shape = input_shape
-        for layer in self._layers:
+        for layer in self._layers if layers is None else layers:
             shape = layer.build_for(shape)
         self._built = True
-        self._plan = None
-        self._metrics = None
+        self._forget_derived()
 
     def ensure_built(self, x_shape):
         """Build for batches of ``x_shape`` unless the model is built already."""

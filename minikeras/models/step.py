@@ -63,7 +63,7 @@ class StepPlan:
         self.first_trained = next((i for i, layer in enumerate(self.layers)
                                    if layer.trainable_weights), len(self.layers))
         self.passes = [layer.training_pass() for layer in self.layers]
-        self.layers_told = False
+        self._told = False  # whether the layers know which input gradients are needed
 
     # ---------------------------------------------------------------- training
     def is_current(self, loss, optimizer, mode):
@@ -92,10 +92,10 @@ class StepPlan:
 
     def _gradients_by_backprop(self, x, y, sample_weight):
         layers, first = self.layers, self.first_trained
-        if not self.layers_told:
+        if not self._told:
             for i, layer in enumerate(layers):
                 layer.input_gradient_needed = i > first
-            self.layers_told = True
+            self._told = True
         if first == len(layers):  # nothing trains: the loss alone
             outputs, loss = self.outputs_and_loss(x, y, sample_weight, training=True)
             return float(loss), outputs
@@ -124,6 +124,13 @@ class StepPlan:
             loss += float(w.regularizer(w.value))
             w.grad += w.regularizer.gradient(w.value)
         return loss, outputs
+
+    def release(self):
+        """Leave every layer computing its input gradient again, as a layer on its own does
+        (``fit`` calls this when it ends)."""
+        for layer in self.layers:
+            layer.input_gradient_needed = True
+        self._told = False
 
     def _gradients_by_autograd(self, x, y, sample_weight):
         seen = {}

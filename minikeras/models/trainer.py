@@ -90,8 +90,7 @@ class Trainer:
         self.loss = loss
         self.gradient_mode = gradients
         self._metric_identifiers = list(metrics or [])
-        self._metrics = None
-        self._plan = None
+        self._forget_derived()
         self.compiled = True
 
     def get_compile_config(self):
@@ -167,7 +166,8 @@ class Trainer:
         """
         self._require_compiled("loss_and_gradients")
         validation.check_choice("method", method, _GRADIENT_MODES)
-        x, y, sample_weight = self._ready(*data_module.prepare_data(self, x, y, sample_weight))
+        x, y, sample_weight = self._ready(*data_module.prepare_data(self, x, y, sample_weight),
+                                          try_metrics=False)  # no metric is updated here
         plan = self._step_plan()
         with no_state_updates():
             loss, _ = plan.gradients(x, y, sample_weight, method)
@@ -300,14 +300,21 @@ class Trainer:
             logs[m.name] = float(value) if np.ndim(value) == 0 else np.asarray(value)
         return logs
 
+    def _forget_derived(self):
+        """Drop the step plan and the resolved metrics, to be derived again from the
+        current layers and compile arguments; the layers compute input gradients again."""
+        if self._plan is not None:
+            self._plan.release()
+        self._plan = None
+        self._metrics = None
+
     def _clear_caches(self):
         """Let go of the last batch each layer kept for back-propagation, and leave every
         layer computing its input gradient again (as a layer on its own does)."""
         for layer in self.layers:
             layer.clear_cache()
-            layer.input_gradient_needed = True
         if self._plan is not None:
-            self._plan.layers_told = False
+            self._plan.release()
 
     # ---------------------------------------------------------------- evaluate / predict
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
@@ -431,21 +438,19 @@ class Trainer:
         return x
 
     # ---------------------------------------------------------------- helpers
-    def _ready(self, x, y, sample_weight):
+    def _ready(self, x, y, sample_weight, try_metrics=True):
         """After every check has passed: build the model if needed, and try the metrics on
         two samples, so that a metric that cannot score these targets fails before any
         training."""
         self.ensure_built(x.shape)
-        metrics = self._resolved_metrics()
+        metrics = self._resolved_metrics() if try_metrics else []
         if metrics:
-            few = slice(0, 2)
+            weights = None if sample_weight is None else sample_weight[:2]
             with no_state_updates():
-                outputs, _ = self._step_plan().outputs_and_loss(
-                    x[few], y[few], None if sample_weight is None else sample_weight[few])
+                outputs, _ = self._step_plan().outputs_and_loss(x[:2], y[:2], weights)
             for metric in metrics:
                 try:
-                    copy.deepcopy(metric).update_state(
-                        y[few], outputs, None if sample_weight is None else sample_weight[few])
+                    copy.deepcopy(metric).update_state(y[:2], outputs, weights)
                 except Exception as error:
                     raise ValueError(
                         f"Argument `metrics`: {metric.name!r} cannot score these targets "

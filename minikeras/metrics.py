@@ -47,12 +47,31 @@ class Metric(Configurable):
         self.reset_state()
 
     def reset_state(self):
+        """Forget everything accumulated: the state of a metric that has seen nothing."""
         raise NotImplementedError
 
     def update_state(self, y_true, y_pred, sample_weight=None):
+        """Accumulate one batch.
+
+        Parameters
+        ----------
+        y_true : array_like
+            Targets of the batch, as the loss takes them.
+        y_pred : array_like
+            The model's outputs for the batch.
+        sample_weight : array_like, optional
+            One weight per sample (None: every sample counts once).
+        """
         raise NotImplementedError
 
     def result(self):
+        """The metric over everything accumulated since the last :meth:`reset_state`.
+
+        Returns
+        -------
+        float or ndarray
+            A float, or an array for per-class results.
+        """
         raise NotImplementedError
 
     def __repr__(self):

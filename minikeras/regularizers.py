@@ -13,9 +13,12 @@ class Regularizer(Configurable):
     """Base class: ``penalty = regularizer(w)``; ``gradient(w)`` is d penalty / dw."""
 
     def __call__(self, w):
+        """The penalty for weight array ``w``, a scalar added to the training loss."""
         raise NotImplementedError
 
     def gradient(self, w):
+        """d penalty / d w, an array shaped like ``w``: what back-propagation adds to the
+        weight's gradient."""
         raise NotImplementedError
 
 

@@ -126,3 +126,44 @@ def test_docs_build_strict_without_warnings(tmp_path):
             if problem:
                 problems.append(f"{page.relative_to(site)}: {target!r} {problem}")
     assert not problems, "\n".join(problems)
+
+
+_PUBLIC_MODULES = ["minikeras", "minikeras.layers", "minikeras.activations", "minikeras.losses",
+                   "minikeras.metrics", "minikeras.optimizers", "minikeras.optimizers.schedules",
+                   "minikeras.callbacks", "minikeras.initializers", "minikeras.regularizers",
+                   "minikeras.models", "minikeras.saving", "minikeras.utils", "minikeras.ops",
+                   "minikeras.wrappers", "minikeras.testing", "minikeras.variables"]
+
+
+def _undocumented():
+    """Public names (and public methods of public classes) with no docstring, neither
+    their own nor the one of the method they override."""
+    import importlib
+    import inspect
+
+    seen, missing = set(), []
+    for module_name in _PUBLIC_MODULES:
+        module = importlib.import_module(module_name)
+        names = getattr(module, "__all__", None) or [  # ops re-exports autograd.numpy
+            n for n in dir(module) if not n.startswith("_")
+            and getattr(getattr(module, n), "__module__", "") == module_name]
+        for name in names:
+            obj = getattr(module, name)
+            if id(obj) in seen or not (inspect.isclass(obj) or inspect.isfunction(obj)):
+                continue
+            seen.add(id(obj))
+            if not inspect.getdoc(obj):
+                missing.append(f"{module_name}.{name}")
+            if not inspect.isclass(obj):
+                continue
+            for attribute, member in vars(obj).items():
+                if attribute.startswith("_") or not (callable(member)
+                                                     or isinstance(member, property)):
+                    continue
+                if not (inspect.getdoc(getattr(obj, attribute)) or member.__doc__):
+                    missing.append(f"{module_name}.{name}.{attribute}")
+    return missing
+
+
+def test_every_public_name_and_method_has_a_docstring():
+    assert _undocumented() == []

@@ -188,6 +188,56 @@ def test_summary_table(capsys):
     assert model.count_params() == 67
 
 
+def test_summary_options_as_keras():
+    model = _iris_model()
+    model.layers[0].trainable = False
+    lines = []
+    second = model.layers[1].name
+    model.summary(print_fn=lines.append, show_trainable=True, layer_range=[second, second + "$"],
+                  line_length=100)
+    text = lines[0]
+    rows = [line for line in text.splitlines() if "(Dense)" in line]
+    assert len(rows) == 1 and rows[0].split("│")[-2].strip() == "Y"  # only the second layer
+    assert "Trainable" in text and all(len(line) == 100 for line in text.splitlines()[1:4])
+    assert "Total params: 67" in text and "Non-trainable params: 40" in text  # whole model
+    model.summary(print_fn=lines.append, show_trainable=True)
+    assert [line.split("│")[-2].strip() for line in lines[1].splitlines()
+            if "(Dense)" in line] == ["N", "Y"]
+    model.summary(print_fn=lines.append, positions=[0.5, 0.8, 1.0], line_length=80)
+    assert len(lines[2].splitlines()[1]) == 80
+    model.summary(print_fn=lines.append, positions=[40, 64, 81])  # character positions
+    assert [i for i, c in enumerate(lines[3].splitlines()[1]) if c in "┌┬┐"] == [0, 40, 64, 81]
+
+
+def test_summary_expands_nested_layers(rng):
+    class Block(layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.inner = layers.Dense(5, name="inner")
+
+        def call(self, x):
+            return self.inner(x)
+
+    model = mk.Sequential([mk.Input((4,)), Block(name="block"), layers.Dense(2)])
+    lines = []
+    model.summary(print_fn=lines.append)
+    model.summary(print_fn=lines.append, expand_nested=True)
+    assert "inner" not in lines[0]
+    assert "└ inner (Dense)" in lines[1] and "(None, 5)" in lines[1]
+
+
+@pytest.mark.parametrize("kwargs, pattern", [
+    (dict(layer_range=["nothing", "dense"]), "layer_range"),
+    (dict(layer_range="dense"), "layer_range"),
+    (dict(positions=[0.6, 0.3, 1.0]), "positions"),
+    (dict(line_length=5), "line_length"),
+    (dict(show_trainable="yes"), "show_trainable"),
+])
+def test_summary_rejects_bad_options(kwargs, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        _iris_model().summary(print_fn=lambda text: None, **kwargs)
+
+
 def test_add_pop_and_build():
     model = mk.Sequential()
     model.add(layers.Dense(4))

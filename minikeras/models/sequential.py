@@ -276,17 +276,34 @@ class Sequential(Trainer):
         return sum(layer.count_params() for layer in self._layers)
 
     # ---------------------------------------------------------------- summary
-    def summary(self, print_fn=None):
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False, layer_range=None):
         """Print a table of layers, output shapes and parameter counts (as Keras does).
 
         Parameters
         ----------
+        line_length : int, optional
+            Total width of the table (the first column takes the room left).
+        positions : sequence of float, optional
+            Right edge of each column, as fractions of ``line_length`` or as character
+            positions; a column is never cut narrower than its text.
         print_fn : callable, optional
             Receives the whole table as one string; defaults to ``print``, in plain ASCII
             if standard output cannot show box-drawing characters.
+        expand_nested : bool, default False
+            Also list the layers that a layer keeps in its attributes, indented below it.
+        show_trainable : bool, default False
+            Add a "Trainable" column: ``Y``, ``N`` (frozen) or ``-`` (no weights).
+        layer_range : (str, str), optional
+            Names (or regular expressions) of the first and last layer to list, both
+            inclusive; the parameter totals still count the whole model.
         """
+        options = dict(line_length=line_length, positions=positions,
+                       expand_nested=validation.check_bool("expand_nested", expand_nested),
+                       show_trainable=validation.check_bool("show_trainable", show_trainable),
+                       layer_range=layer_range)
         if print_fn is not None:
-            print_fn(summary_table(self))
+            print_fn(summary_table(self, **options))
             return
         encoding = getattr(sys.stdout, "encoding", None) or "ascii"
         try:
@@ -294,7 +311,7 @@ class Sequential(Trainer):
             fancy = True
         except (UnicodeEncodeError, LookupError):
             fancy = False
-        print(summary_table(self, ascii=not fancy))
+        print(summary_table(self, ascii=not fancy, **options))
 
     # ---------------------------------------------------------------- helpers
     def _require_layers(self):

@@ -157,8 +157,9 @@ def _undocumented():
             if not inspect.isclass(obj):
                 continue
             for attribute, member in vars(obj).items():
-                if attribute.startswith("_") or not (callable(member)
-                                                     or isinstance(member, property)):
+                if attribute.startswith("_") or not (
+                        callable(member)
+                        or isinstance(member, (property, classmethod, staticmethod))):
                     continue
                 if not (inspect.getdoc(getattr(obj, attribute)) or member.__doc__):
                     missing.append(f"{module_name}.{name}.{attribute}")

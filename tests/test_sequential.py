@@ -207,6 +207,14 @@ def test_summary_options_as_keras():
     assert len(lines[2].splitlines()[1]) == 80
     model.summary(print_fn=lines.append, positions=[40, 64, 81])  # character positions
     assert [i for i, c in enumerate(lines[3].splitlines()[1]) if c in "┌┬┐"] == [0, 40, 64, 81]
+    model.summary(print_fn=lines.append, line_length=50)  # narrower than the default widths
+    assert {len(line) for line in lines[4].splitlines()[1:-3]} == {50}
+    first = model.layers[0].name
+    model.summary(print_fn=lines.append, layer_range=[second, first])  # swapped, as Keras
+    assert lines[5].count("(Dense)") == 2
+    model.summary(print_fn=lines.append, show_trainable=True, positions=[0.4, 0.7, 0.9],
+                  line_length=100)  # Keras' three positions leave room for Trainable
+    assert "Trainable" in lines[6] and len(lines[6].splitlines()[1]) == 100
 
 
 def test_summary_expands_nested_layers(rng):
@@ -224,6 +232,8 @@ def test_summary_expands_nested_layers(rng):
     model.summary(print_fn=lines.append, expand_nested=True)
     assert "inner" not in lines[0]
     assert "└ inner (Dense)" in lines[1] and "(None, 5)" in lines[1]
+    from minikeras.models.summary import summary_table
+    assert " + inner (Dense)" in summary_table(model, ascii=True, expand_nested=True)
 
 
 @pytest.mark.parametrize("kwargs, pattern", [
@@ -232,10 +242,16 @@ def test_summary_expands_nested_layers(rng):
     (dict(positions=[0.6, 0.3, 1.0]), "positions"),
     (dict(line_length=5), "line_length"),
     (dict(show_trainable="yes"), "show_trainable"),
+    (dict(layer_range=["dense(", "dense"]), "layer_range"),
+    (dict(positions=[30, 60, float("inf")]), "positions"),
+    (dict(positions=[0.5, 0.9, 1.5]), "positions"),
+    (dict(print_fn="print"), "print_fn"),
 ])
-def test_summary_rejects_bad_options(kwargs, pattern):
+def test_summary_rejects_bad_options(kwargs, pattern, capsys):
+    kwargs.setdefault("print_fn", print)
     with pytest.raises(ValueError, match=pattern):
-        _iris_model().summary(print_fn=lambda text: None, **kwargs)
+        _iris_model().summary(**kwargs)
+    assert capsys.readouterr().out == ""  # refused before anything is printed
 
 
 def test_add_pop_and_build():
@@ -381,6 +397,22 @@ def test_layers_give_input_gradients_again_after_fit(iris, recompile_at_end):
     outputs = first.forward(x[:5], training=True)
     grad_input = first.backward(np.ones_like(outputs))
     assert grad_input is not None and grad_input.shape == x[:5].shape
+
+
+@pytest.mark.parametrize("method", ["train_on_batch", "loss_and_gradients", "fit"])
+def test_a_failing_step_leaves_the_layers_as_they_were(iris, method):
+    class Failing(layers.Layer):
+        def call(self, x, training=False):
+            if training:
+                raise RuntimeError("boom")
+            return x
+
+    x, y = iris
+    model = mk.Sequential([mk.Input((4,)), layers.Dense(8), Failing(), layers.Dense(3)])
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    with pytest.raises(RuntimeError, match="boom"):
+        getattr(model, method)(x[:8], y[:8], **({"verbose": 0} if method == "fit" else {}))
+    assert all(layer.input_gradient_needed and layer._cache is None for layer in model.layers)
 
 
 def test_freezing_after_compile_takes_effect(rng):

@@ -298,6 +298,9 @@ class Sequential(Trainer):
             Names (or regular expressions) of the first and last layer to list, both
             inclusive; the parameter totals still count the whole model.
         """
+        if print_fn is not None and not callable(print_fn):
+            raise ValueError("Argument `print_fn` must be a callable that takes the table as "
+                             f"a string, got {validation.describe(print_fn)}.")
         options = dict(line_length=line_length, positions=positions,
                        expand_nested=validation.check_bool("expand_nested", expand_nested),
                        show_trainable=validation.check_bool("show_trainable", show_trainable),

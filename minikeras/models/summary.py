@@ -1,6 +1,10 @@
 """The text table that ``Sequential.summary()`` prints: layers, output shapes, parameters."""
 
+import math
+import numbers
 import re
+
+import numpy as np
 
 from .. import validation
 
@@ -23,10 +27,12 @@ def summary_table(model, ascii=False, line_length=None, positions=None, expand_n
     ascii : bool
         Plain ASCII rules, for outputs that cannot show box-drawing characters.
     line_length : int, optional
-        Total width of the table; the first column takes up what the others leave.
+        Total width of the table: the columns share it as they share the default width.
     positions : sequence of float, optional
-        Right edge of each column: fractions of ``line_length`` (all at most 1) or
-        character positions, increasing. A column is never narrower than its text.
+        Right edge of each column: fractions of ``line_length`` (all at most 1) or whole
+        character positions, increasing. With ``show_trainable``, three fractions are
+        read as Keras reads them: scaled by 0.9, the Trainable column taking the rest.
+    A column is never narrower than its text, so a table can come out wider than asked.
     expand_nested : bool
         Also list the layers each layer keeps in its attributes, indented below it.
     show_trainable : bool
@@ -34,23 +40,30 @@ def summary_table(model, ascii=False, line_length=None, positions=None, expand_n
     layer_range : (str, str), optional
         Only the layers from the first whose name matches ``layer_range[0]`` to the last
         whose name matches ``layer_range[1]`` (both inclusive; regular expressions, matched
-        at the start of the name as Keras does). The totals still count the whole model.
+        at the start of the name as Keras does; an exact name always matches). Given in
+        the wrong order they are swapped, as Keras does. The totals still count the whole
+        model.
     """
     columns = 4 if show_trainable else 3
     line_length = validation.check_int("line_length", line_length, minimum=20, allow_none=True)
     layers = _layer_range(model.layers, layer_range)
     widths = _widths(positions, line_length, columns)
+    nested = " + " if ascii else " └ "
     rows = []
     for layer in layers:
         rows.append(_row(layer, ""))
         if expand_nested:
-            rows.extend(_row(sub, "  " * depth + " └ ") for sub, depth in _nested(layer))
+            rows.extend(_row(sub, "  " * depth + nested) for sub, depth in _nested(layer))
     header = _HEADER[:columns]
     rows = [cells[:columns] for cells in rows]
     needed = [max(len(r[i]) for r in rows + [header]) + 2 for i in range(columns)]
     widths = [max(w, n) for w, n in zip(widths, needed)]
-    if line_length is not None and positions is None:  # the first column takes the rest
-        widths[0] = max(needed[0], line_length - sum(widths[1:]) - columns - 1)
+    if line_length is not None and positions is None:  # take back what the text pushed out
+        excess = sum(widths) + columns + 1 - line_length
+        for i in range(columns):
+            cut = max(min(excess, widths[i] - needed[i]), 0)
+            widths[i] -= cut
+            excess -= cut
     line, bar, *corners = _ASCII if ascii else _BOX
     tl, tm, tr, ml, mm, mr, bl, bm, br = corners
 
@@ -104,31 +117,51 @@ def _layer_range(layers, layer_range):
             or not all(isinstance(p, str) for p in layer_range)):
         raise ValueError("Argument `layer_range` must be a list or tuple of two strings (first "
                          f"and last layer name or pattern), got {validation.describe(layer_range)}.")
-    first_pattern, last_pattern = layer_range
-    starts = [i for i, layer in enumerate(layers) if re.match(first_pattern, layer.name)]
-    ends = [i for i, layer in enumerate(layers) if re.match(last_pattern, layer.name)]
-    names = [layer.name for layer in layers]
-    if not starts or not ends or ends[-1] < starts[0]:
-        raise ValueError(f"Argument `layer_range` {list(layer_range)!r} selects no layers of "
-                         f"{names}: the first pattern must match a layer at or before the last "
-                         "layer the second pattern matches.")
-    return layers[starts[0]:ends[-1] + 1]
+    try:
+        patterns = [re.compile(p) for p in layer_range]
+    except re.error as error:
+        raise ValueError(f"Argument `layer_range` {list(layer_range)!r} holds a pattern that is "
+                         f"not a regular expression: {error}.") from None
+    matches = [[i for i, layer in enumerate(layers)
+                if layer.name == text or pattern.match(layer.name)]
+               for text, pattern in zip(layer_range, patterns)]
+    if not all(matches):
+        raise ValueError(f"Argument `layer_range` {list(layer_range)!r} must match a layer name at "
+                         f"each end; the layers are {[layer.name for layer in layers]}.")
+    first, last = matches
+    if last[-1] < first[0]:  # given in the wrong order
+        first, last = last, first
+    return layers[first[0]:last[-1] + 1]
 
 
 def _widths(positions, line_length, columns):
-    """Column widths from ``positions`` (right edges), else the default minimums."""
+    """Column widths from ``positions`` (right edges) or ``line_length``, else the
+    defaults."""
+    default = list(_MIN_WIDTHS[:columns])
     if positions is None:
-        return list(_MIN_WIDTHS[:columns])
-    ok = (isinstance(positions, (list, tuple)) and len(positions) == columns
-          and all(isinstance(p, (int, float)) and not isinstance(p, bool) and p > 0
-                  for p in positions)
+        if line_length is None:
+            return default
+        room = line_length - columns - 1  # less the vertical rules
+        widths = [max(round(w * room / sum(default)), 1) for w in default]
+        widths[0] += room - sum(widths)
+        return widths
+    given = positions
+    positions = list(positions) if isinstance(positions, (list, tuple, np.ndarray)) else None
+    ok = (positions is not None
+          and all(isinstance(p, numbers.Real) and not isinstance(p, bool) and math.isfinite(p)
+                  and p > 0 for p in positions)
           and all(a < b for a, b in zip(positions, positions[1:])))
+    if ok and len(positions) == 3 and columns == 4 and positions[-1] <= 1:
+        positions = [p * 0.9 for p in positions] + [1.0]  # room for Trainable, as Keras
+    fractions = ok and positions[-1] <= 1
+    ok = ok and len(positions) == columns and (
+        fractions or all(p == int(p) and p >= 2 for p in positions))
     if not ok:
-        raise ValueError(f"Argument `positions` must be {columns} increasing positive numbers "
-                         "(the right edge of each column, as fractions of `line_length` or as "
-                         f"character positions), got {validation.describe(positions)}.")
-    if positions[-1] <= 1:  # fractions of the whole line, rules included
-        total = line_length or sum(_MIN_WIDTHS[:columns]) + columns + 1
+        raise ValueError(f"Argument `positions` must be {columns} increasing positive numbers, "
+                         "the right edge of each column: fractions of `line_length` (all at "
+                         f"most 1) or whole character positions, got {validation.describe(given)}.")
+    if fractions:  # of the whole line, rules included
+        total = line_length or sum(default) + columns + 1
         positions = [round(p * (total - 1)) for p in positions]
     edges = [0] + [int(p) for p in positions]  # where each column's right rule stands
     return [max(b - a - 1, 1) for a, b in zip(edges, edges[1:])]

@@ -169,9 +169,11 @@ class Trainer:
         x, y, sample_weight = self._ready(*data_module.prepare_data(self, x, y, sample_weight),
                                           try_metrics=False)  # no metric is updated here
         plan = self._step_plan()
-        with no_state_updates():
-            loss, _ = plan.gradients(x, y, sample_weight, method)
-        self._clear_caches()
+        try:
+            with no_state_updates():
+                loss, _ = plan.gradients(x, y, sample_weight, method)
+        finally:
+            self._clear_caches()
         return loss, {w.path: w.grad.copy() for w in plan.trainable}
 
     # ---------------------------------------------------------------- fit
@@ -386,9 +388,11 @@ class Trainer:
         if class_weight is not None:
             data = data_module.apply_class_weight(data, class_weight)
         x, y, sample_weight = self._ready(*data)
-        loss, outputs = self.train_step(x, y, sample_weight)
+        try:
+            loss, outputs = self.train_step(x, y, sample_weight)
+        finally:
+            self._clear_caches()
         self._track(loss, len(x), y, outputs, sample_weight)
-        self._clear_caches()
         return self._as_returned(self._logs(), return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):

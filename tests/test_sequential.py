@@ -215,6 +215,9 @@ def test_summary_options_as_keras():
     model.summary(print_fn=lines.append, show_trainable=True, positions=[0.4, 0.7, 0.9],
                   line_length=100)  # Keras' three positions leave room for Trainable
     assert "Trainable" in lines[6] and len(lines[6].splitlines()[1]) == 100
+    model.summary(print_fn=lines.append, show_trainable=True, positions=[0.45, 0.8, 1.0],
+                  line_length=100)  # Trainable's 10 % is too narrow: others give room
+    assert {len(line) for line in lines[7].splitlines()[1:-3]} == {100}
 
 
 def test_summary_expands_nested_layers(rng):

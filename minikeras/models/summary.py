@@ -58,7 +58,8 @@ def summary_table(model, ascii=False, line_length=None, positions=None, expand_n
     rows = [cells[:columns] for cells in rows]
     needed = [max(len(r[i]) for r in rows + [header]) + 2 for i in range(columns)]
     widths = [max(w, n) for w, n in zip(widths, needed)]
-    if line_length is not None and positions is None:  # take back what the text pushed out
+    if line_length is not None and (positions is None or max(positions) <= 1):
+        # take back, from columns with room to spare, what the text pushed out
         excess = sum(widths) + columns + 1 - line_length
         for i in range(columns):
             cut = max(min(excess, widths[i] - needed[i]), 0)

@@ -209,7 +209,17 @@ class Sigmoid(Activation):
         return ops.sigmoid(z)
 
     def backward(self, z, a, grad):
-        return grad * a * (1 - a)
+        slope = np.subtract(1, a)
+        slope *= a
+        slope *= grad
+        return slope
+
+    def overwrite(self, z):
+        """``sigmoid(z)`` written into ``z``: ``backward`` reads only ``a``."""
+        if type(z) is not np.ndarray or z.dtype.kind != "f" \
+                or not defined_below(type(self), "overwrite", "__call__"):
+            return self(z)
+        return ops.sigmoid(z, out=z)
 
 
 @register("tanh")

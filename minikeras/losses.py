@@ -200,13 +200,11 @@ def _label_hint(y, width):
 
 
 def _softmax_parts(logits):
-    """``(z - max z, softmax(z), log sum exp(z - max z))`` along the last axis, in numpy."""
+    """``(z - max z, exp(z - max z), sum of exp(z - max z))`` along the last axis of a
+    2-D numpy array: softmax is the second divided by the third (as a column)."""
     shifted = logits - ops.row_max(logits)
-    probabilities = np.exp(shifted)
-    total = ops.row_sums(probabilities)
-    probabilities /= total[:, None]
-    return shifted, probabilities, np.log(total)
-
+    exponentials = np.exp(shifted)
+    return shifted, exponentials, ops.row_sums(exponentials)
 
 
 def _check_probabilities(y, loss_name, argument):
@@ -316,10 +314,13 @@ class BinaryCrossentropy(Loss):
     def _value_and_gradient(self, y_true, y_pred, sample_weight):
         if not self.from_logits:
             return super()._value_and_gradient(y_true, y_pred, sample_weight)
-        return self.value_and_gradient_from_logits(y_true, y_pred, sample_weight)[:2]
+        return self.value_and_gradient_from_logits(y_true, y_pred, sample_weight,
+                                                   outputs=False)[:2]
 
-    def value_and_gradient_from_logits(self, y_true, logits, sample_weight=None):
-        """``(loss, dL/dlogits, sigmoid(logits))``: the fused sigmoid output step."""
+    def value_and_gradient_from_logits(self, y_true, logits, sample_weight=None,
+                                       outputs=True):
+        """``(loss, dL/dlogits, sigmoid(logits))``: the fused sigmoid output step (the
+        probabilities are computed anyway: ``outputs`` changes nothing)."""
         probabilities = ops.sigmoid(logits)
         values = self.call(y_true, logits)
         grad = probabilities - y_true
@@ -377,16 +378,22 @@ class CategoricalCrossentropy(Loss):
     def _value_and_gradient(self, y_true, y_pred, sample_weight):
         if not self.from_logits:
             return super()._value_and_gradient(y_true, y_pred, sample_weight)
-        return self.value_and_gradient_from_logits(y_true, y_pred, sample_weight)[:2]
+        return self.value_and_gradient_from_logits(y_true, y_pred, sample_weight,
+                                                   outputs=False)[:2]
 
-    def value_and_gradient_from_logits(self, y_true, logits, sample_weight=None):
+    def value_and_gradient_from_logits(self, y_true, logits, sample_weight=None,
+                                       outputs=True):
         """``(loss, dL/dlogits, softmax(logits))`` from one exponentiation.
 
-        The fused output step: the model's softmax layer hands its logits here.
+        The fused output step: the model's softmax layer hands its logits here. With
+        ``outputs=False`` the probabilities are not needed (no metric reads them) and the
+        third entry is None.
         """
-        shifted, probabilities, log_total = _softmax_parts(logits)
+        shifted, grad, total = _softmax_parts(logits)
+        probabilities = grad / total[:, None] if outputs else None
         weight = ops.row_sums(y_true)
-        grad = probabilities * weight[:, None]
+        log_total = np.log(total)
+        grad *= (weight / total)[:, None]  # softmax times each row's target mass
         grad -= y_true
         if sample_weight is None:
             # The batch mean of weight * log_total - sum(y * shifted), without per-sample values.
@@ -432,12 +439,15 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
         one_hot[np.arange(len(y_true)), y_true] = 1
         return super().sample_gradient(one_hot, y_pred)
 
-    def value_and_gradient_from_logits(self, y_true, logits, sample_weight=None):
-        shifted, probabilities, log_total = _softmax_parts(logits)
-        rows = np.arange(len(y_true))
-        values = log_total - shifted[rows, y_true]
-        grad = probabilities.copy()
-        grad[rows, y_true] -= 1
+    def value_and_gradient_from_logits(self, y_true, logits, sample_weight=None,
+                                       outputs=True):
+        shifted, grad, total = _softmax_parts(logits)
+        grad /= total[:, None]
+        probabilities = grad.copy() if outputs else None
+        picked = ops.label_positions(y_true, logits.shape[-1])
+        values = np.log(total)
+        values -= shifted.ravel()[picked]
+        grad.ravel()[picked] -= 1
         value, grad = self._reduce(values, grad, sample_weight)
         return value, grad, probabilities
 

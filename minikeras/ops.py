@@ -68,22 +68,25 @@ def relu(x):
     return xp.maximum(x, 0)
 
 
-def sigmoid(x):
+def sigmoid(x, out=None):
     """Logistic sigmoid ``1 / (1 + exp(-x))``, evaluated without overflow for any x.
 
     ``-x`` is capped where ``exp`` would overflow (about 88 in float32, 709 in float64);
-    there the true value is below the smallest normal number anyway.
+    there the true value is below the smallest normal number anyway. ``out`` (numpy
+    arrays only) is a float array of ``x``'s shape to write the result into; it may be
+    ``x`` itself.
     """
     if _isbox(x):
         limit = _np.asarray(_exp_limit(x), dtype=_raw(x).dtype)  # keeps float32 float32
         return 1 / (1 + _anp.exp(_anp.minimum(-x, limit)))
     x = _np.asarray(x)
-    e = _np.empty(x.shape, dtype=x.dtype if x.dtype.kind == "f" else _np.float64)
-    _np.negative(x, out=e)
-    _np.minimum(e, _EXP_LIMITS[e.dtype], out=e)  # the same formula, in place (fast path)
-    _np.exp(e, out=e)
-    e += 1
-    return _np.reciprocal(e, out=e)
+    if out is None:
+        out = _np.empty(x.shape, dtype=x.dtype if x.dtype.kind == "f" else _np.float64)
+    _np.negative(x, out=out)
+    _np.minimum(out, _EXP_LIMITS[out.dtype], out=out)  # the same formula, in place (fast path)
+    _np.exp(out, out=out)
+    out += 1
+    return _np.reciprocal(out, out=out)
 
 
 def _exp_limit(x):
@@ -216,15 +219,30 @@ def column_sums(x, out=None):
     return _np.matmul(_ones(len(x), x.dtype), x, out=out)
 
 
+def label_positions(labels, width):
+    """Flat positions ``i * width + labels[i]`` of each row's labelled entry in a
+    C-ordered ``(len(labels), width)`` array: ``a.ravel()[positions]`` picks them (one fast
+    1-D index instead of a two-array fancy index)."""
+    n = len(labels)
+    starts = _ROW_STARTS.get(width)
+    if starts is None or len(starts) < n:
+        starts = _ROW_STARTS[width] = _np.arange(n if n > 64 else 64, dtype=_np.intp) * width
+        starts.flags.writeable = False
+    return starts[:n] + labels
+
+
+_ROW_STARTS = {}
+
+
 def row_max(x, axis=-1):
     """``max(x, axis, keepdims=True)`` for a numpy array, fast for few columns too.
 
     numpy's reduction is slow along a short last axis of a tall array (one inner loop per
     row); a few elementwise maxima over the columns do the same in a fraction of the time.
     """
-    if axis in (-1, x.ndim - 1) and x.ndim == 2 and x.shape[1] <= 4:
-        out = x[:, :1].copy()
-        for j in range(1, x.shape[1]):
+    if axis in (-1, x.ndim - 1) and x.ndim == 2 and 2 <= x.shape[1] <= 4:
+        out = _np.maximum(x[:, :1], x[:, 1:2])
+        for j in range(2, x.shape[1]):
             _np.maximum(out, x[:, j:j + 1], out=out)
         return out
     return _np.max(x, axis=axis, keepdims=True)

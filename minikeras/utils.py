@@ -110,6 +110,9 @@ def batches(arrays, batch_size, order=None, chunk_bytes=4 << 20):
     present = [a for a in arrays if a is not None]
     n = len(present[0])
     if order is None:
+        if batch_size >= n:  # one batch: the arrays themselves (full-batch training)
+            yield tuple(arrays)
+            return
         for rows in batch_slices(n, batch_size):
             yield tuple(None if a is None else a[rows] for a in arrays)
         return

@@ -64,11 +64,11 @@ class Dense(ActivationHead, Layer):
         return a
 
     def forward(self, inputs, training=True):
-        """The training forward pass: :meth:`call`, keeping ``(inputs, z, a)`` for
-        :meth:`backward` (one call less than recording through ``call``)."""
-        z = self.logits(inputs)
+        """The training forward pass on numpy arrays: :meth:`call`, keeping
+        ``(inputs, z, a)`` for :meth:`backward` (the hot path: no tracing checks)."""
+        z = self.forward_logits(inputs)
         a = self.activation.overwrite(z)
-        self._cache = (inputs, z, a)
+        self.__dict__["_cache"] = (inputs, z, a)
         return a
 
     def logits(self, inputs):
@@ -79,8 +79,11 @@ class Dense(ActivationHead, Layer):
         return z
 
     def forward_logits(self, inputs):
-        z = self.logits(inputs)
-        self._cache = (inputs, z, None)
+        """``z`` for a numpy batch, kept with ``inputs`` for :meth:`backward_from_logits`."""
+        z = inputs @ self.kernel._value
+        if self.use_bias:
+            z += self.bias._value
+        self.__dict__["_cache"] = (inputs, z, None)  # a cache is never a weight: no tracking
         return z
 
     def backward(self, grad_output):

@@ -62,7 +62,15 @@ class StepPlan:
         # one needs no gradient for its inputs (set on the layers at the first training step).
         self.first_trained = next((i for i, layer in enumerate(self.layers)
                                    if layer.trainable_weights), len(self.layers))
-        self.passes = [layer.training_pass() for layer in self.layers]
+        # The backprop step, resolved: the layers before the first trained one run forward
+        # without recording, the rest run their training passes up to the head (the last
+        # layer, or its logits when the loss is fused) and back.
+        first = self.first_trained
+        passes = [layer.training_pass()
+                  for layer in self.layers[first:len(self.layers) - (self.fused_loss is not None)]]
+        self._untraced = self.layers[:first]
+        self._forwards = [forward for forward, _ in passes]
+        self._backwards = [backward for _, backward in reversed(passes)]
         self._told = False  # whether the layers know which input gradients are needed
 
     # ---------------------------------------------------------------- training
@@ -73,13 +81,17 @@ class StepPlan:
         return (own_loss is loss and own_optimizer is optimizer and own_mode == mode
                 and self.signature == trainable_signature(self.layers, self.weights))
 
-    def train_step(self, x, y, sample_weight):
+    def train_step(self, x, y, sample_weight, outputs=True):
         """Gradients for the batch, then one optimizer step; returns ``(loss, outputs)``.
 
         A batch whose loss is not finite takes no step: its gradients would spoil every
-        weight.
+        weight. With ``outputs=False`` (no metric reads them) the model's outputs may be
+        None: a fused softmax head then skips computing the probabilities.
         """
-        loss, outputs = self.gradients(x, y, sample_weight, self.mode)
+        if self.mode == "autograd":
+            loss, outputs = self._gradients_by_autograd(x, y, sample_weight)
+        else:
+            loss, outputs = self._gradients_by_backprop(x, y, sample_weight, outputs)
         if self.trainable and math.isfinite(loss):
             self.optimizer.update(self.trainable)
         return loss, outputs
@@ -90,35 +102,28 @@ class StepPlan:
             return self._gradients_by_autograd(x, y, sample_weight)
         return self._gradients_by_backprop(x, y, sample_weight)
 
-    def _gradients_by_backprop(self, x, y, sample_weight):
-        layers, first = self.layers, self.first_trained
+    def _gradients_by_backprop(self, x, y, sample_weight, outputs=True):
         if not self._told:
-            for i, layer in enumerate(layers):
-                layer.input_gradient_needed = i > first
+            for i, layer in enumerate(self.layers):
+                layer.input_gradient_needed = i > self.first_trained
             self._told = True
-        if first == len(layers):  # nothing trains: the loss alone
+        if self.first_trained == len(self.layers):  # nothing trains: the loss alone
             outputs, loss = self.outputs_and_loss(x, y, sample_weight, training=True)
             return float(loss), outputs
-        for layer in layers[:first]:
+        for layer in self._untraced:
             x = layer.call_with(x, True)
-        stop = first - 1 if first else None  # walk back down to the first trained layer
-        passes = self.passes
+        for forward in self._forwards:
+            x = forward(x, True)
         if self.fused_loss is not None:
-            for forward, _ in passes[first:-1]:
-                x = forward(x, True)
-            last = layers[-1]
+            last = self.layers[-1]
             loss, grad, outputs = self.fused_loss.value_and_gradient_from_logits(
-                y, last.forward_logits(x), sample_weight)
+                y, last.forward_logits(x), sample_weight, outputs)
             grad = last.backward_from_logits(grad)
-            remaining = passes[-2:stop:-1]
         else:
-            for forward, _ in passes[first:]:
-                x = forward(x, True)
             outputs = x
             loss, grad = self.loss.value_and_gradient(y, outputs, sample_weight)
-            remaining = passes[:stop:-1]
         loss = float(loss)
-        for _, backward in remaining:
+        for backward in self._backwards:
             grad = backward(grad)
         for w in self.regularized:
             loss += float(w.regularizer(w.value))

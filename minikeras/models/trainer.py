@@ -274,16 +274,23 @@ class Trainer:
     def _train_epoch(self, data, batch_size, order, callback_list, epoch):
         """One pass over ``data = (x, y, sample_weight)``; returns the epoch's logs.
 
-        A batch with a non-finite loss ends training (its update is skipped) with a warning
-        naming the epoch and batch.
+        The step plan is looked up once per epoch, and again after every batch hook a
+        callback runs (it may freeze or unfreeze weights). A batch with a non-finite loss
+        ends training (its update is skipped) with a warning naming the epoch and batch.
         """
-        want_batch_logs = callback_list.wants("on_train_batch_end")
+        begin_hooks = callback_list.wants("on_train_batch_begin")
+        end_hooks = callback_list.wants("on_train_batch_end")
         self.reset_metrics()
+        plan = self._step_plan()
+        outputs_needed = bool(self._resolved_metrics())
         for step, (xb, yb, wb) in enumerate(utils.batches(data, batch_size, order)):
-            callback_list.batch("on_train_batch_begin", step)
-            loss, outputs = self.train_step(xb, yb, wb)
+            if begin_hooks:
+                callback_list.batch("on_train_batch_begin", step)
+            if begin_hooks or end_hooks:
+                plan = self._step_plan()
+            loss, outputs = plan.train_step(xb, yb, wb, outputs_needed)
             self._track(loss, len(xb), yb, outputs, wb)
-            if want_batch_logs:
+            if end_hooks:
                 callback_list.batch("on_train_batch_end", step, self._logs())
             if not math.isfinite(loss):
                 warnings.warn(

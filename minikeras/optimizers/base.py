@@ -17,6 +17,8 @@ slots, ...). An optimizer whose ``update_step`` treats every entry on its own
 (see :mod:`minikeras.optimizers.packing`) and updates whole runs of them at once.
 """
 
+import operator
+
 import numpy as np
 
 from .. import validation
@@ -343,7 +345,7 @@ class Optimizer(Configurable):
 
 def _same(a, b):
     """True if the sequences hold the same objects (``==`` on variables is elementwise)."""
-    return a is not None and len(a) == len(b) and all(x is y for x, y in zip(a, b))
+    return a is not None and len(a) == len(b) and all(map(operator.is_, a, b))
 
 
 def _check_variables(variables):

@@ -66,7 +66,7 @@ class PackedGroup:
         """True while every variable still lives in this group's flat arrays."""
         values = self.values
         for variable in self.variables:
-            if variable.value.base is not values:
+            if variable._value.base is not values:  # the hot path: no property call
                 return False
         return not self.slots or self.slot_variables[0][0].value.base is self.slots[0]
 

@@ -9,7 +9,7 @@ import numpy as np
 from . import config, validation
 
 __all__ = ["set_random_seed", "rng", "seeded", "to_categorical", "check_gradients", "relative_error",
-           "plot_history", "pyplot", "batch_slices", "batches", "RandomState"]
+           "plot_history", "pyplot", "batch_slices", "Batcher", "batches", "RandomState"]
 
 _rng = np.random.default_rng()
 _local = threading.local()
@@ -98,34 +98,61 @@ def batch_slices(n, batch_size):
         yield slice(start, min(start + batch_size, n))
 
 
-def batches(arrays, batch_size, order=None, chunk_bytes=4 << 20):
-    """Yield one tuple of batches of ``arrays`` (``None`` entries stay ``None``) per step.
+class Batcher:
+    """Cuts ``arrays`` (``None`` entries stay ``None``) into batches, epoch after epoch.
 
-    Without ``order`` the batches are views of consecutive rows. With ``order`` (a
+    Without an order the batches are views of consecutive rows. With an order (a
     permutation) the rows are gathered in that order, a chunk of whole batches at a time
-    (about ``chunk_bytes``), into buffers reused from chunk to chunk: shuffling never copies
-    the whole data set, and small batches cost one gather per chunk instead of one each.
-    A batch is only valid until the next one is drawn.
+    (about ``chunk_bytes``), into buffers made once and reused from chunk to chunk and
+    from epoch to epoch: shuffling never copies the whole data set, small batches cost one
+    gather per chunk instead of one each, and no epoch pays for fresh memory.
+
+    Parameters
+    ----------
+    arrays : sequence of ndarray or None
+        Arrays with the same number of rows.
+    batch_size : int
+    chunk_bytes : int
     """
-    present = [a for a in arrays if a is not None]
-    n = len(present[0])
-    if order is None:
-        if batch_size >= n:  # one batch: the arrays themselves (full-batch training)
-            yield tuple(arrays)
+
+    def __init__(self, arrays, batch_size, chunk_bytes=4 << 20):
+        self.arrays = tuple(arrays)
+        self.batch_size = batch_size
+        present = [a for a in self.arrays if a is not None]
+        self.rows = len(present[0])
+        row_bytes = sum(a[:1].nbytes for a in present) or 1
+        self.chunk = min(self.rows, max(1, chunk_bytes // (row_bytes * batch_size)) * batch_size)
+        self._buffers = None  # made at the first shuffled epoch
+
+    def epoch(self, order=None):
+        """Yield one tuple of batches per step, in ``order`` if given; a batch is only
+        valid until the next one is drawn."""
+        arrays, batch_size = self.arrays, self.batch_size
+        if order is None:
+            if batch_size >= self.rows:  # one batch: the arrays themselves (full batch)
+                yield arrays
+                return
+            for rows in batch_slices(self.rows, batch_size):
+                yield tuple(None if a is None else a[rows] for a in arrays)
             return
-        for rows in batch_slices(n, batch_size):
-            yield tuple(None if a is None else a[rows] for a in arrays)
-        return
-    row_bytes = sum(a[:1].nbytes for a in present) or 1
-    chunk = min(n, max(1, chunk_bytes // (row_bytes * batch_size)) * batch_size)
-    buffers = [None if a is None else np.empty((chunk,) + a.shape[1:], dtype=a.dtype)
-               for a in arrays]
-    for start in range(0, n, chunk):
-        index = order[start:start + chunk]
-        gathered = [None if a is None else np.take(a, index, axis=0, out=b[:len(index)])
-                    for a, b in zip(arrays, buffers)]
-        for rows in batch_slices(len(index), batch_size):
-            yield tuple(None if g is None else g[rows] for g in gathered)
+        if self._buffers is None:
+            self._buffers = [None if a is None else np.empty((self.chunk,) + a.shape[1:],
+                                                             dtype=a.dtype) for a in arrays]
+        for start in range(0, self.rows, self.chunk):
+            index = order[start:start + self.chunk]
+            # mode="clip": the order holds valid rows, and numpy's default mode would first
+            # gather into a temporary array
+            gathered = [None if a is None else
+                        np.take(a, index, axis=0, out=b[:len(index)], mode="clip")
+                        for a, b in zip(arrays, self._buffers)]
+            for rows in batch_slices(len(index), batch_size):
+                yield tuple(None if g is None else g[rows] for g in gathered)
+
+
+def batches(arrays, batch_size, order=None, chunk_bytes=4 << 20):
+    """Yield one tuple of batches of ``arrays`` per step: one epoch of a
+    :class:`Batcher` (see there)."""
+    return Batcher(arrays, batch_size, chunk_bytes).epoch(order)
 
 
 class RandomState:

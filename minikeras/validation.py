@@ -106,13 +106,21 @@ def check_array(name, value, dtype=None, min_ndim=1, allow_nonfinite=False):
         )
     if array.ndim >= 1 and array.shape[0] == 0:
         raise ValueError(f"Argument `{name}` is empty (shape {array.shape}); expected samples.")
-    if not allow_nonfinite and array.dtype.kind == "f" and not np.isfinite(array).all():
+    # The sum is finite unless an entry is NaN or infinite (or the sum overflows): one
+    # pass without a temporary array; the exact test runs only if it is not.
+    if not allow_nonfinite and array.dtype.kind == "f" and not _sums_finite(array) \
+            and not np.isfinite(array).all():
         bad = int(array.size - np.count_nonzero(np.isfinite(array)))
         raise ValueError(
             f"Argument `{name}` contains {bad} NaN or infinite value(s) as {array.dtype}; "
             "expected finite numbers."
         )
     return array
+
+
+def _sums_finite(array):
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bool(np.isfinite(array.sum()))
 
 
 def check_same_length(**arrays):

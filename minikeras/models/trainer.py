@@ -238,6 +238,7 @@ class Trainer:
         n = len(data[0])
         if full_batch:
             batch_size = n
+        batcher = utils.Batcher(data, batch_size)
         history = callbacks_module.History()
         all_callbacks = list(callbacks)  # then the progress bar and History see their logs
         if verbose != 0:
@@ -258,7 +259,7 @@ class Trainer:
             for epoch in range(initial_epoch, epochs):
                 callback_list.call("on_epoch_begin", epoch, {})
                 order = utils.rng().permutation(n) if shuffle else None
-                logs = self._train_epoch(data, batch_size, order, callback_list, epoch)
+                logs = self._train_epoch(batcher, order, callback_list, epoch)
                 if val is not None:
                     with no_state_updates():
                         val_logs = self._evaluate_arrays(*val, batch_size, callback_list)
@@ -271,8 +272,8 @@ class Trainer:
         callback_list.call("on_train_end", logs)
         return history
 
-    def _train_epoch(self, data, batch_size, order, callback_list, epoch):
-        """One pass over ``data = (x, y, sample_weight)``; returns the epoch's logs.
+    def _train_epoch(self, batcher, order, callback_list, epoch):
+        """One pass over the batches of ``(x, y, sample_weight)``; returns the epoch's logs.
 
         The step plan is looked up once per epoch, and again after every batch hook a
         callback runs (it may freeze or unfreeze weights). A batch with a non-finite loss
@@ -283,7 +284,7 @@ class Trainer:
         self.reset_metrics()
         plan = self._step_plan()
         outputs_needed = bool(self._resolved_metrics())
-        for step, (xb, yb, wb) in enumerate(utils.batches(data, batch_size, order)):
+        for step, (xb, yb, wb) in enumerate(batcher.epoch(order)):
             if begin_hooks:
                 callback_list.batch("on_train_batch_begin", step)
             if begin_hooks or end_hooks:

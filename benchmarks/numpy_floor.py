@@ -22,7 +22,8 @@ What makes it lean (and what a framework could copy):
   batch size; the last, shorter batch uses leading-row views of the same buffers;
 * every ufunc and matmul writes into its buffer with ``out=``; ReLU is applied in place
   and its derivative is read from the stored activation (``a > 0`` iff ``z > 0``);
-* the epoch's shuffled copy of ``x`` is written into a preallocated buffer by ``np.take``.
+* the epoch's shuffled copy of ``x`` is written into a preallocated buffer by ``np.take``
+  (``mode="clip"``, which skips numpy's temporary copy).
 
 ``gemm_floor_epoch`` times only the matrix products of one epoch of the same network,
 which no numpy implementation of this model can avoid.
@@ -181,8 +182,9 @@ class NumpyMLP:
         for _ in range(epochs):
             if shuffle:
                 order = self.rng.permutation(n)
-                np.take(x, order, axis=0, out=xs)
-                np.take(y, order, out=ys)
+                # mode="clip": without it numpy gathers into a temporary array first
+                np.take(x, order, axis=0, out=xs, mode="clip")
+                np.take(y, order, out=ys, mode="clip")
             else:
                 xs, ys = x, y
             total = 0.0

@@ -124,7 +124,12 @@ class MeanMetric(Mean):
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         y_true, y_pred = losses.align_targets(y_true, y_pred, self.sparse_targets)
-        values = np.asarray(self.values(y_true, y_pred), dtype=np.float64)
+        values = np.asarray(self.values(y_true, y_pred))
+        if sample_weight is None and values.dtype == bool and values.ndim == 1:
+            self.total += int(np.count_nonzero(values))  # hits (the accuracies): exact
+            self.count += values.size
+            return
+        values = values.astype(np.float64, copy=False)
         if sample_weight is not None:
             sample_weight = losses.per_sample_weights(sample_weight, len(values))
         super().update_state(values, sample_weight)

@@ -119,7 +119,7 @@ class Loss(Configurable):
         n = values.shape[0] if self.reduction == "sum_over_batch_size" else 1
         if sample_weight is None:
             grad *= 1.0 / n
-            return values.sum() / n, grad
+            return np.add.reduce(values, axis=None) / n, grad
         sample_weight = per_sample_weights(sample_weight, n)
         grad *= (sample_weight * (1.0 / n)).reshape((-1,) + (1,) * (grad.ndim - 1))
         return (values @ sample_weight) / n, grad

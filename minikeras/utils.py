@@ -133,7 +133,7 @@ class Batcher:
                 yield arrays
                 return
             for rows in batch_slices(self.rows, batch_size):
-                yield tuple(None if a is None else a[rows] for a in arrays)
+                yield tuple([None if a is None else a[rows] for a in arrays])
             return
         if self._buffers is None:
             self._buffers = [None if a is None else np.empty((self.chunk,) + a.shape[1:],
@@ -146,7 +146,7 @@ class Batcher:
                         np.take(a, index, axis=0, out=b[:len(index)], mode="clip")
                         for a, b in zip(arrays, self._buffers)]
             for rows in batch_slices(len(index), batch_size):
-                yield tuple(None if g is None else g[rows] for g in gathered)
+                yield tuple([None if g is None else g[rows] for g in gathered])
 
 
 def batches(arrays, batch_size, order=None, chunk_bytes=4 << 20):

@@ -91,13 +91,14 @@ class Dense(ActivationHead, Layer):
         return self.backward_from_logits(self.activation.backpropagate(z, a, grad_output))
 
     def backward_from_logits(self, grad_z):
-        inputs = self._cache[0]
-        x2 = inputs if inputs.ndim == 2 else inputs.reshape(-1, inputs.shape[-1])
-        g2 = grad_z if grad_z.ndim == 2 else grad_z.reshape(-1, self.units)
-        if self.kernel.trainable:
-            np.matmul(x2.T, g2, out=self.kernel.grad)
-        if self.use_bias and self.bias.trainable:
-            ops.column_sums(g2, out=self.bias.grad)
+        inputs, g2 = self._cache[0], grad_z
+        if g2.ndim != 2:  # more than a batch axis: every leading position is a row
+            inputs, g2 = inputs.reshape(-1, inputs.shape[-1]), g2.reshape(-1, self.units)
+        kernel, bias = self.kernel, self.bias
+        if kernel.trainable:
+            np.matmul(inputs.T, g2, out=kernel.grad)
+        if bias is not None and bias.trainable:
+            ops.column_sums(g2, out=bias.grad)
         if not self.input_gradient_needed:
             return None
-        return grad_z @ self.kernel.value.T
+        return grad_z @ kernel._value.T

@@ -215,9 +215,10 @@ class Sigmoid(Activation):
         return slope
 
     def overwrite(self, z):
-        """``sigmoid(z)`` written into ``z``: ``backward`` reads only ``a``."""
+        """``sigmoid(z)`` written into ``z``: ``backward`` reads only ``a`` (Sigmoid's own
+        ``__call__`` and ``backward`` only)."""
         if type(z) is not np.ndarray or z.dtype.kind != "f" \
-                or not defined_below(type(self), "overwrite", "__call__"):
+                or not defined_below(type(self), "overwrite", "__call__", "backward"):
             return self(z)
         return ops.sigmoid(z, out=z)
 

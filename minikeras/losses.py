@@ -127,7 +127,10 @@ class Loss(Configurable):
     def fused_with(self, activation):
         """Return an equivalent loss on the activation's input (logits), or None.
 
-        The model uses it to start back-propagation at ``dL/dz`` of the output layer.
+        The model uses it to start back-propagation at ``dL/dz`` of the output layer: the
+        returned loss provides ``value_and_gradient_from_logits(y_true, logits,
+        sample_weight=None, outputs=True)``, returning ``(loss, dL/dlogits, activation
+        of the logits)`` (the last may be None when ``outputs`` is False).
         """
         return None
 
@@ -202,7 +205,7 @@ def _label_hint(y, width):
 def _softmax_parts(logits):
     """``(z - max z, exp(z - max z), sum of exp(z - max z))`` along the last axis of a
     2-D numpy array: softmax is the second divided by the third (as a column)."""
-    shifted = logits - ops.row_max(logits)
+    shifted = np.subtract(logits, ops.row_max(logits), order="C")  # ravel() is a view
     exponentials = np.exp(shifted)
     return shifted, exponentials, ops.row_sums(exponentials)
 

@@ -125,9 +125,12 @@ class Batcher:
         self._buffers = None  # made at the first shuffled epoch
 
     def epoch(self, order=None):
-        """Yield one tuple of batches per step, in ``order`` if given; a batch is only
-        valid until the next one is drawn."""
+        """Yield one tuple of batches per step, in ``order`` if given (a permutation of
+        the row indices, which is not checked); a batch is only valid until the next one
+        is drawn."""
         arrays, batch_size = self.arrays, self.batch_size
+        if self.rows == 0:
+            return
         if order is None:
             if batch_size >= self.rows:  # one batch: the arrays themselves (full batch)
                 yield arrays
@@ -152,7 +155,7 @@ class Batcher:
 def batches(arrays, batch_size, order=None, chunk_bytes=4 << 20):
     """Yield one tuple of batches of ``arrays`` per step: one epoch of a
     :class:`Batcher` (see there)."""
-    return Batcher(arrays, batch_size, chunk_bytes).epoch(order)
+    yield from Batcher(arrays, batch_size, chunk_bytes).epoch(order)
 
 
 class RandomState:

@@ -3,6 +3,7 @@
 import numpy as np
 
 from .. import activations, initializers, ops, regularizers, validation
+from ..hierarchy import defined_below
 from ..variables import value_of
 from .activation_head import ActivationHead
 from .base import Layer, register
@@ -80,9 +81,12 @@ class Dense(ActivationHead, Layer):
 
     def forward_logits(self, inputs):
         """``z`` for a numpy batch, kept with ``inputs`` for :meth:`backward_from_logits`."""
-        z = inputs @ self.kernel._value
-        if self.use_bias:
-            z += self.bias._value
+        if not defined_below(type(self), "forward_logits", "logits"):
+            z = self.logits(inputs)  # a subclass changed the logits: use them
+        else:
+            z = inputs @ self.kernel._value
+            if self.use_bias:
+                z += self.bias._value
         self.__dict__["_cache"] = (inputs, z, None)  # a cache is never a weight: no tracking
         return z
 

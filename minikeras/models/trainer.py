@@ -1,8 +1,8 @@
 """``Trainer``: compile, fit, evaluate and predict, for any model made of a list of layers.
 
 ``fit`` reads top to bottom: check everything, split off validation data, then per epoch
-shuffle, run :meth:`Trainer.train_step` on each batch (forward, loss, backward, optimizer
-step) and call the callbacks. What a step does is resolved once in a
+shuffle, run a training step on each batch (forward, loss, backward, optimizer step: what
+:meth:`Trainer.train_step` does, or a subclass's override of it) and call the callbacks. What a step does is resolved once in a
 :class:`~minikeras.models.step.StepPlan` and derived again only when a weight is frozen or
 unfrozen, the layers change, or the model is compiled anew.
 """
@@ -154,7 +154,8 @@ class Trainer:
     # ---------------------------------------------------------------- steps
     def train_step(self, x, y, sample_weight=None):
         """One optimizer step on a prepared batch (arrays of the model's dtype, built
-        model); returns ``(loss, outputs)``."""
+        model); returns ``(loss, outputs)``. ``fit`` calls a subclass's override for every
+        batch."""
         return self._step_plan().train_step(x, y, sample_weight)
 
     def loss_and_gradients(self, x, y, sample_weight=None, method="backprop"):
@@ -275,21 +276,23 @@ class Trainer:
     def _train_epoch(self, batcher, order, callback_list, epoch):
         """One pass over the batches of ``(x, y, sample_weight)``; returns the epoch's logs.
 
-        The step plan is looked up once per epoch, and again after every batch hook a
-        callback runs (it may freeze or unfreeze weights). A batch with a non-finite loss
-        ends training (its update is skipped) with a warning naming the epoch and batch.
+        Each batch runs :meth:`train_step` if a subclass overrides it, else the step plan
+        directly, asking for the model's outputs only when a metric reads them. A batch
+        with a non-finite loss ends training (its update is skipped) with a warning naming
+        the epoch and batch.
         """
         begin_hooks = callback_list.wants("on_train_batch_begin")
         end_hooks = callback_list.wants("on_train_batch_end")
+        own_step = type(self).train_step is not Trainer.train_step
         self.reset_metrics()
-        plan = self._step_plan()
-        outputs_needed = bool(self._resolved_metrics())
         for step, (xb, yb, wb) in enumerate(batcher.epoch(order)):
             if begin_hooks:
                 callback_list.batch("on_train_batch_begin", step)
-            if begin_hooks or end_hooks:
-                plan = self._step_plan()
-            loss, outputs = plan.train_step(xb, yb, wb, outputs_needed)
+            if own_step:
+                loss, outputs = self.train_step(xb, yb, wb)
+            else:
+                loss, outputs = self._step_plan().train_step(
+                    xb, yb, wb, outputs=bool(self._resolved_metrics()))
             self._track(loss, len(xb), yb, outputs, wb)
             if end_hooks:
                 callback_list.batch("on_train_batch_end", step, self._logs())

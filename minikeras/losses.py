@@ -71,8 +71,10 @@ class Loss(Configurable):
         return values
 
     def sample_gradient(self, y_true, y_pred):
-        """Derivative of each sample's loss with respect to its ``y_pred`` row; by default
-        autograd differentiates :meth:`call`."""
+        """Derivative of :meth:`call`'s value for each row (last axis) of ``y_pred`` with
+        respect to that row; by default autograd differentiates :meth:`call`. (For outputs
+        with more axes, the base class averages the rows of a sample as
+        :meth:`per_sample` does.)"""
         return self._autograd_gradient(y_true, y_pred)
 
     def _autograd_gradient(self, y_true, y_pred):
@@ -108,10 +110,14 @@ class Loss(Configurable):
         return value, grad.reshape(shape)
 
     def _value_and_gradient(self, y_true, y_pred, sample_weight):
-        gradient = (self.sample_gradient if defined_below(type(self), "sample_gradient", "call")
-                    else self._autograd_gradient)
-        return self._reduce(self.per_sample(y_true, y_pred), gradient(y_true, y_pred),
-                            sample_weight)
+        values = self.per_sample(y_true, y_pred)
+        if not defined_below(type(self), "sample_gradient", "call"):
+            return self._reduce(values, self._autograd_gradient(y_true, y_pred), sample_weight)
+        grad = self.sample_gradient(y_true, y_pred)
+        positions = int(np.prod(np.shape(y_pred)[1:-1]))
+        if positions > 1 and self.reduction != "sum":  # per_sample averages the rows
+            grad = grad * (1.0 / positions)
+        return self._reduce(values, grad, sample_weight)
 
     def _reduce(self, values, grad, sample_weight):
         """Apply sample weights and the batch mean (or sum) to per-sample values and
@@ -120,7 +126,7 @@ class Loss(Configurable):
         if sample_weight is None:
             grad *= 1.0 / n
             return np.add.reduce(values, axis=None) / n, grad
-        sample_weight = per_sample_weights(sample_weight, n)
+        sample_weight = per_sample_weights(sample_weight, values.shape[0])
         grad *= (sample_weight * (1.0 / n)).reshape((-1,) + (1,) * (grad.ndim - 1))
         return (values @ sample_weight) / n, grad
 

@@ -46,6 +46,20 @@ def test_gradient_matches_autograd(loss, weighted, rng):
     assert_close_gradient(loss.gradient(y_true, y_pred, weights), expected)
 
 
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("loss", LOSSES, ids=repr)
+def test_summed_losses_match_autograd(loss, weighted, rng):
+    summed = type(loss).from_config(dict(loss.get_config(), reduction="sum"))
+    shape = (7, 4)
+    y_true = _targets(loss, rng, shape)
+    y_pred = _predictions(loss, rng, shape)
+    weights = rng.uniform(0.1, 2.0, size=shape[0]) if weighted else None
+    value, gradient = summed.value_and_gradient(y_true, y_pred, weights)
+    assert value == pytest.approx(float(loss(y_true, y_pred, weights)) * shape[0])
+    assert_close_gradient(gradient, autograd_vjp(lambda p: summed(y_true, p, weights),
+                                                 y_pred, 1.0))
+
+
 def test_mean_over_batch_like_keras():
     y_true = np.array([[0.0, 1.0], [1.0, 1.0]])
     y_pred = np.array([[1.0, 1.0], [1.0, 0.0]])

@@ -124,3 +124,23 @@ def test_batches_of_empty_arrays_and_whole_batches():
     second = [b[0].copy() for b in batcher.epoch(np.arange(6))]
     np.testing.assert_array_equal(np.concatenate(first), x[::-1])
     np.testing.assert_array_equal(np.concatenate(second), x)
+
+
+@pytest.mark.parametrize("loss, activation", [("mse", None), ("mae", "tanh"),
+                                              ("binary_crossentropy", "sigmoid"),
+                                              ("categorical_crossentropy", "softmax")])
+def test_outputs_with_more_axes_back_propagate_what_they_report(loss, activation, float64,
+                                                                rng):
+    x = rng.normal(size=(6, 4, 5))
+    if loss == "categorical_crossentropy":
+        y = np.eye(3)[rng.integers(0, 3, (6, 4))]
+    else:
+        y = (rng.random((6, 4, 3)) > 0.5) * 1.0
+    model = mk.Sequential([layers.Input((4, 5)), layers.Dense(3, activation=activation)])
+    model.compile(optimizer="sgd", loss=loss)
+    reported = model.evaluate(x, y, batch_size=6, verbose=0)
+    value, backprop = model.loss_and_gradients(x, y, method="backprop")
+    _, autograd = model.loss_and_gradients(x, y, method="autograd")
+    assert value == pytest.approx(reported, rel=1e-12)
+    for path, gradient in backprop.items():
+        np.testing.assert_allclose(gradient, autograd[path], rtol=1e-9, atol=1e-12)

@@ -57,7 +57,11 @@ class StepPlan:
         self.trainable = [w for layer in self.layers for w in layer.trainable_weights]
         self.regularized = [w for w in self.trainable if w.regularizer is not None]
         last = self.layers[-1]
-        self.fused_loss = loss.fused_with(last.activation) if can_fuse_output(last) else None
+        # The fused heads work on a batch of rows: outputs with more axes take the loss's
+        # own path.
+        self.fused_loss = (loss.fused_with(last.activation)
+                           if can_fuse_output(last) and len(last.output_shape or ()) == 2
+                           else None)
         # Layers before the first one with trainable weights need no backward pass, and that
         # one needs no gradient for its inputs (set on the layers at the first training step).
         self.first_trained = next((i for i, layer in enumerate(self.layers)

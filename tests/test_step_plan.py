@@ -144,3 +144,20 @@ def test_outputs_with_more_axes_back_propagate_what_they_report(loss, activation
     assert value == pytest.approx(reported, rel=1e-12)
     for path, gradient in backprop.items():
         np.testing.assert_allclose(gradient, autograd[path], rtol=1e-9, atol=1e-12)
+
+
+def test_shuffled_epochs_reuse_the_gather_buffers(rng):
+    import tracemalloc
+    x = rng.normal(size=(2000, 100))  # 1.6 MB: one chunk
+    batcher = mk.utils.Batcher((x, None), 100)
+    for _ in batcher.epoch(rng.permutation(2000)):  # the first epoch makes the buffers
+        pass
+    order = rng.permutation(2000)
+    tracemalloc.start()
+    try:
+        rows = [xb[:1].copy() for xb, _ in batcher.epoch(order)]
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    np.testing.assert_array_equal(np.concatenate(rows), x[order[::100]])
+    assert peak < x.nbytes / 10  # neither a new buffer nor numpy's temporary gather

@@ -1,7 +1,9 @@
 """Loss objects: ``loss(y_true, y_pred)`` is the batch mean; ``gradient`` is its dL/dy_pred.
 
-Each loss writes ``call`` (per-sample values, traceable by autograd) and
-``sample_gradient`` (d per-sample value / d y_pred, by hand). The base class applies sample
+Each loss writes ``call`` (one value per sample, or per row or element, traceable by
+autograd) and ``sample_gradient`` (the derivative of ``call``'s values with respect to
+``y_pred``, by hand; values per row or element are averaged per sample, and so are their
+derivatives). The base class applies sample
 weights and the Keras reduction ``sum_over_batch_size`` (sum divided by the batch size).
 Cross-entropies work on logits with log-sum-exp and log-sigmoid, and fuse with a softmax
 or sigmoid output layer so that back-propagation starts from ``dL/dz = (p - y) / n``.
@@ -62,7 +64,9 @@ class Loss(Configurable):
     def per_sample(self, y_true, y_pred):
         """:meth:`call`'s values, one per sample: per-element values are averaged over each
         sample (as Keras reduces them); a single value is taken as every sample's."""
-        values = self.call(y_true, y_pred)
+        return self._per_sample_of(self.call(y_true, y_pred), y_pred)
+
+    def _per_sample_of(self, values, y_pred):
         if np.ndim(values) == 0:
             return values * np.ones(len(y_pred))
         if np.ndim(values) > 1:  # per element: Keras sums them all ("sum") or averages them
@@ -71,10 +75,11 @@ class Loss(Configurable):
         return values
 
     def sample_gradient(self, y_true, y_pred):
-        """Derivative of :meth:`call`'s value for each row (last axis) of ``y_pred`` with
-        respect to that row; by default autograd differentiates :meth:`call`. (For outputs
-        with more axes, the base class averages the rows of a sample as
-        :meth:`per_sample` does.)"""
+        """Derivative of :meth:`call`'s values with respect to ``y_pred``: for one value
+        per sample, each sample's derivative with respect to its ``y_pred``; for values per
+        row or element, each one's derivative with respect to its entries (the base class
+        averages them per sample, as :meth:`per_sample` does the values). By default
+        autograd differentiates :meth:`call`."""
         return self._autograd_gradient(y_true, y_pred)
 
     def _autograd_gradient(self, y_true, y_pred):
@@ -110,14 +115,15 @@ class Loss(Configurable):
         return value, grad.reshape(shape)
 
     def _value_and_gradient(self, y_true, y_pred, sample_weight):
-        values = self.per_sample(y_true, y_pred)
         if not defined_below(type(self), "sample_gradient", "call"):
-            return self._reduce(values, self._autograd_gradient(y_true, y_pred), sample_weight)
+            return self._reduce(self.per_sample(y_true, y_pred),
+                                self._autograd_gradient(y_true, y_pred), sample_weight)
+        values = self.call(y_true, y_pred)
         grad = self.sample_gradient(y_true, y_pred)
-        positions = int(np.prod(np.shape(y_pred)[1:-1]))
-        if positions > 1 and self.reduction != "sum":  # per_sample averages the rows
-            grad = grad * (1.0 / positions)
-        return self._reduce(values, grad, sample_weight)
+        entries = int(np.prod(np.shape(values)[1:]))  # values per sample
+        if entries > 1 and self.reduction != "sum":  # per_sample averages them
+            grad = grad * (1.0 / entries)
+        return self._reduce(self._per_sample_of(values, y_pred), grad, sample_weight)
 
     def _reduce(self, values, grad, sample_weight):
         """Apply sample weights and the batch mean (or sum) to per-sample values and
@@ -321,7 +327,7 @@ class BinaryCrossentropy(Loss):
         return ((p - y_true) / (p * (1 - p))) * inside * scale
 
     def _value_and_gradient(self, y_true, y_pred, sample_weight):
-        if not self.from_logits:
+        if not self.from_logits or np.ndim(y_pred) != 2:  # the fused form takes rows
             return super()._value_and_gradient(y_true, y_pred, sample_weight)
         return self.value_and_gradient_from_logits(y_true, y_pred, sample_weight,
                                                    outputs=False)[:2]
@@ -385,7 +391,7 @@ class CategoricalCrossentropy(Loss):
         return (dq - np.sum(dq * q, axis=-1, keepdims=True)) / total
 
     def _value_and_gradient(self, y_true, y_pred, sample_weight):
-        if not self.from_logits:
+        if not self.from_logits or np.ndim(y_pred) != 2:  # the fused form takes rows
             return super()._value_and_gradient(y_true, y_pred, sample_weight)
         return self.value_and_gradient_from_logits(y_true, y_pred, sample_weight,
                                                    outputs=False)[:2]
@@ -461,6 +467,11 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
         return value, grad, probabilities
 
     def prepare_targets(self, y, output_shape, argument="y", dtype=None):
+        if len(output_shape) != 2:
+            raise ValueError(
+                f"Loss {self.name!r} takes one integer label per sample, for outputs of shape "
+                f"(samples, classes); the model's outputs have shape {tuple(output_shape)}. "
+                "Use 'categorical_crossentropy' with one-hot targets of that shape.")
         labels = validation.check_array(argument, y, dtype=np.float64)
         if labels.ndim == 2 and labels.shape[1] == 1:
             labels = labels[:, 0]

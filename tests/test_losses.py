@@ -60,6 +60,46 @@ def test_summed_losses_match_autograd(loss, weighted, rng):
                                                  y_pred, 1.0))
 
 
+class _PerSample(losses.Loss):
+    def call(self, y_true, y_pred):
+        d = y_pred - y_true
+        return ops.mean(ops.reshape(d * d, (len(d), -1)), axis=-1)
+
+    def sample_gradient(self, y_true, y_pred):
+        return 2 * (y_pred - y_true) / y_pred[0].size
+
+
+class _PerRow(losses.Loss):
+    def call(self, y_true, y_pred):
+        return ops.mean((y_pred - y_true) ** 2, axis=-1)
+
+    def sample_gradient(self, y_true, y_pred):
+        return 2 * (y_pred - y_true) / y_pred.shape[-1]
+
+
+class _PerElement(losses.Loss):
+    def call(self, y_true, y_pred):
+        return (y_pred - y_true) ** 2
+
+    def sample_gradient(self, y_true, y_pred):
+        return 2 * (y_pred - y_true)
+
+
+@pytest.mark.parametrize("cls", [_PerSample, _PerRow, _PerElement])
+@pytest.mark.parametrize("reduction", ["sum_over_batch_size", "sum"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_hand_written_gradients_of_any_value_shape(cls, reduction, weighted, rng):
+    # call may give one value per sample, per row or per element: the base class averages
+    # (or sums) them per sample, and scales sample_gradient alike
+    loss = cls(reduction=reduction)
+    y_true, y_pred = rng.normal(size=(5, 4, 3)), rng.normal(size=(5, 4, 3))
+    weights = rng.uniform(0.5, 2.0, 5) if weighted else None
+    value, gradient = loss.value_and_gradient(y_true, y_pred, weights)
+    assert value == pytest.approx(float(loss(y_true, y_pred, weights)))
+    assert_close_gradient(gradient, autograd_vjp(lambda p: loss(y_true, p, weights),
+                                                 y_pred, 1.0))
+
+
 def test_mean_over_batch_like_keras():
     y_true = np.array([[0.0, 1.0], [1.0, 1.0]])
     y_pred = np.array([[1.0, 1.0], [1.0, 0.0]])

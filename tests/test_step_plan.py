@@ -126,24 +126,39 @@ def test_batches_of_empty_arrays_and_whole_batches():
     np.testing.assert_array_equal(np.concatenate(second), x)
 
 
-@pytest.mark.parametrize("loss, activation", [("mse", None), ("mae", "tanh"),
-                                              ("binary_crossentropy", "sigmoid"),
-                                              ("categorical_crossentropy", "softmax")])
-def test_outputs_with_more_axes_back_propagate_what_they_report(loss, activation, float64,
-                                                                rng):
+@pytest.mark.parametrize("loss, activation", [
+    ("mse", None), ("mae", "tanh"), ("binary_crossentropy", "sigmoid"),
+    ("categorical_crossentropy", "softmax"),
+    (mk.losses.BinaryCrossentropy(from_logits=True), None),
+    (mk.losses.CategoricalCrossentropy(from_logits=True), None),
+    (mk.losses.MeanSquaredError(reduction="sum"), None),
+    (mk.losses.CategoricalCrossentropy(reduction="sum"), "softmax")], ids=repr)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_outputs_with_more_axes_back_propagate_what_they_report(loss, activation, weighted,
+                                                                float64, rng):
     x = rng.normal(size=(6, 4, 5))
-    if loss == "categorical_crossentropy":
+    name = loss if isinstance(loss, str) else loss.name
+    if name == "categorical_crossentropy":
         y = np.eye(3)[rng.integers(0, 3, (6, 4))]
     else:
         y = (rng.random((6, 4, 3)) > 0.5) * 1.0
+    weights = rng.uniform(0.5, 2.0, 6) if weighted else None
     model = mk.Sequential([layers.Input((4, 5)), layers.Dense(3, activation=activation)])
     model.compile(optimizer="sgd", loss=loss)
-    reported = model.evaluate(x, y, batch_size=6, verbose=0)
-    value, backprop = model.loss_and_gradients(x, y, method="backprop")
-    _, autograd = model.loss_and_gradients(x, y, method="autograd")
+    reported = model.evaluate(x, y, batch_size=6, verbose=0, sample_weight=weights)
+    value, backprop = model.loss_and_gradients(x, y, weights, method="backprop")
+    _, autograd = model.loss_and_gradients(x, y, weights, method="autograd")
     assert value == pytest.approx(reported, rel=1e-12)
     for path, gradient in backprop.items():
         np.testing.assert_allclose(gradient, autograd[path], rtol=1e-9, atol=1e-12)
+
+
+def test_sparse_labels_need_outputs_of_one_row_per_sample(rng):
+    model = mk.Sequential([layers.Input((4, 5)), layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match=r"one integer label per sample.*\(None, 4, 3\)"):
+        model.fit(rng.normal(size=(6, 4, 5)), rng.integers(0, 3, 6), verbose=0)
+    assert model.optimizer.iterations == 0
 
 
 def test_shuffled_epochs_reuse_the_gather_buffers(rng):

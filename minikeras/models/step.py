@@ -69,9 +69,8 @@ class StepPlan:
         # The backprop step, resolved: the layers before the first trained one run forward
         # without recording, the rest run their training passes up to the head (the last
         # layer, or its logits when the loss is fused) and back.
-        first = self.first_trained
-        passes = [layer.training_pass()
-                  for layer in self.layers[first:len(self.layers) - (self.fused_loss is not None)]]
+        first, head = self.first_trained, len(self.layers) - (self.fused_loss is not None)
+        passes = [layer.training_pass() for layer in self.layers[first:head]]
         self._untraced = self.layers[:first]
         self._forwards = [forward for forward, _ in passes]
         self._backwards = [backward for _, backward in reversed(passes)]

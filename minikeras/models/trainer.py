@@ -2,9 +2,10 @@
 
 ``fit`` reads top to bottom: check everything, split off validation data, then per epoch
 shuffle, run a training step on each batch (forward, loss, backward, optimizer step: what
-:meth:`Trainer.train_step` does, or a subclass's override of it) and call the callbacks. What a step does is resolved once in a
-:class:`~minikeras.models.step.StepPlan` and derived again only when a weight is frozen or
-unfrozen, the layers change, or the model is compiled anew.
+:meth:`Trainer.train_step` does, or a subclass's override of it) and call the callbacks.
+What a step does is resolved once in a :class:`~minikeras.models.step.StepPlan` and
+derived again only when a weight is frozen or unfrozen, the layers change, or the model
+is compiled anew.
 """
 
 import copy

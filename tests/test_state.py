@@ -413,6 +413,46 @@ def test_sublayers_and_directly_assigned_variables_are_weights_and_train():
     assert model.layers[0].inner.trainable is False and model.layers[0].trainable_weights == []
 
 
+class Tower(layers.Layer):
+    """Keras' way of holding sublayers in containers, one appended after assignment."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.blocks = [layers.Dense(4, activation="tanh")]
+        self.blocks.append(layers.Dense(3, activation="tanh"))
+        self.heads = {"out": layers.Dense(1)}
+        self.pair = (layers.Dense(2), None)
+        self.pair = self.pair[:1]  # replaced: only the kept layer counts
+
+    def call(self, inputs):
+        for block in self.blocks:
+            inputs = block(inputs)
+        return self.heads["out"](inputs)
+
+
+def test_layers_in_lists_tuples_and_dicts_are_tracked_and_train(tmp_path, rng):
+    x = rng.normal(size=(32, 3))
+    y = np.sin(x).sum(axis=1, keepdims=True)
+    model = mk.Sequential([mk.Input((3,)), Tower(name="tower")])
+    assert [w.path for w in model.weights] == [
+        "tower/blocks_0/kernel", "tower/blocks_0/bias", "tower/blocks_1/kernel",
+        "tower/blocks_1/bias", "tower/heads_out/kernel", "tower/heads_out/bias"]
+    assert model.count_params() == 16 + 15 + 4  # the unused pair[0] was never built
+    model.compile(optimizer="adam", loss="mse")
+    before = model.get_weights()
+    model.fit(x, y, epochs=2, verbose=0)
+    assert all(not np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+    _, backprop = model.loss_and_gradients(x, y)
+    _, autograd = model.loss_and_gradients(x, y, method="autograd")
+    for path, gradient in backprop.items():
+        np.testing.assert_allclose(gradient, autograd[path], rtol=1e-4, atol=1e-6)
+    model.save(tmp_path / "tower.keras")
+    loaded = mk.models.load_model(tmp_path / "tower.keras", custom_objects={"Tower": Tower})
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    model.layers[0].trainable = False
+    assert model.trainable_weights == [] and not model.layers[0].blocks[1].trainable
+
+
 def test_duplicate_weight_names_are_refused():
     class Two(layers.Layer):
         def build(self, input_shape):

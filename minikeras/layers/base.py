@@ -76,7 +76,6 @@ class Layer(Configurable):
     def __init__(self, name=None, trainable=True, dtype=None, input_shape=None,
                  input_dim=None, **kwargs):
         object.__setattr__(self, "_variables", [])  # this layer's own, in creation order
-        object.__setattr__(self, "_sublayers", [])  # layers assigned to attributes
         object.__setattr__(self, "_tracked", {})  # attribute name -> Variable
         if kwargs:
             raise TypeError(
@@ -110,10 +109,27 @@ class Layer(Configurable):
                     self._adopt(value)
             else:
                 tracked.pop(name, None)
-                if isinstance(value, Layer) and not any(value is s for s in self._sublayers):
-                    self._sublayers.append(value)
-                    value._parent = (self, name)
+                if name not in _INTERNAL:
+                    for place, layer in _held_layers(name, value):
+                        if layer._parent is None or isinstance(value, Layer):
+                            layer._parent = (self, place)
         object.__setattr__(self, name, value)
+
+    @property
+    def _sublayers(self):
+        """The layers this layer holds, in attribute order: assigned to an attribute, or
+        kept in a list, tuple or dict attribute (found when asked, so layers appended to
+        such a list later count too, as in Keras)."""
+        found = []
+        for name, value in self.__dict__.items():
+            if name in _INTERNAL:
+                continue
+            for place, layer in _held_layers(name, value):
+                if layer is not self and not any(layer is f for f in found):
+                    if layer._parent is None:
+                        layer._parent = (self, place)
+                    found.append(layer)
+        return found
 
     def weight_path_prefix(self):
         """What this layer's weight paths start with: its name, or, for a layer held by
@@ -415,6 +431,23 @@ class Layer(Configurable):
 # Constructor arguments every layer shares; get_config writes them from the declared values
 # (a built layer's ``input_shape`` attribute is its runtime shape, batch axis included).
 _BASE_ARGUMENTS = ("name", "trainable", "dtype", "input_shape", "input_dim")
+
+# Attributes that never hold sublayers: back-references and per-step state.
+_INTERNAL = frozenset({"_parent", "_owner", "_tracked", "_variables", "_cache", "_vjp"})
+
+
+def _held_layers(name, value):
+    """``(place, layer)`` for the layers an attribute ``name`` holds: the value itself, or
+    the items of a list, tuple or dict (``place`` is ``"<name>_<index or key>"``)."""
+    if isinstance(value, Layer):
+        return [(name, value)]
+    if isinstance(value, (list, tuple)):
+        items = enumerate(value)
+    elif isinstance(value, dict):
+        items = value.items()
+    else:
+        return []
+    return [(f"{name}_{key}", item) for key, item in items if isinstance(item, Layer)]
 
 _training_cache = {}
 

@@ -453,6 +453,16 @@ def test_layers_in_lists_tuples_and_dicts_are_tracked_and_train(tmp_path, rng):
     assert model.trainable_weights == [] and not model.layers[0].blocks[1].trainable
 
 
+def test_a_replaced_sublayer_stops_counting():
+    outer = layers.Layer(name="outer")
+    outer.inner = layers.Dense(2, name="first")
+    outer.inner.build_for((None, 3))
+    outer.inner = layers.Dense(2, name="second")
+    outer.inner.build_for((None, 3))
+    assert [w.path for w in outer.weights] == ["outer/inner/kernel", "outer/inner/bias"]
+    assert all(w is v for w, v in zip(outer.weights, outer.inner.weights))
+
+
 def test_duplicate_weight_names_are_refused():
     class Two(layers.Layer):
         def build(self, input_shape):

@@ -453,6 +453,52 @@ def test_layers_in_lists_tuples_and_dicts_are_tracked_and_train(tmp_path, rng):
     assert model.trainable_weights == [] and not model.layers[0].blocks[1].trainable
 
 
+def test_containers_of_layers_edge_cases(tmp_path, rng):
+    class Odd(layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.blocks = [layers.Dense(4)]
+            self.blocks.insert(0, layers.Dense(3))  # before it is built: places follow
+            self.grid = [[layers.Dense(2)], {"k": layers.Dense(2)}]
+            self.me = [self]  # never its own sublayer
+            loop = []
+            loop.append(loop)
+            self.loop = loop  # a container holding itself is read once
+
+        def call(self, inputs):
+            for block in self.blocks:
+                inputs = block(inputs)
+            return self.grid[0][0](inputs) + self.grid[1]["k"](inputs)
+
+    model = mk.Sequential([mk.Input((5,)), Odd(name="odd")])
+    assert [w.path for w in model.weights] == [
+        "odd/blocks_0/kernel", "odd/blocks_0/bias", "odd/blocks_1/kernel", "odd/blocks_1/bias",
+        "odd/grid_0_0/kernel", "odd/grid_0_0/bias", "odd/grid_1_k/kernel", "odd/grid_1_k/bias"]
+    assert model.layers[0].blocks[0].kernel.shape == (5, 3)
+    model.compile(optimizer="adam", loss="mse")
+    x = rng.normal(size=(8, 5))
+    model.fit(x, x[:, :2], epochs=1, verbose=0)
+    model.save(tmp_path / "odd.keras")
+    loaded = mk.models.load_model(tmp_path / "odd.keras", custom_objects={"Odd": Odd})
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_a_model_layer_kept_in_another_layers_list_stays_the_models(tmp_path, rng):
+    class Tied(layers.Layer):  # uses the encoder's kernel, transposed
+        def __init__(self, encoder, **kwargs):
+            super().__init__(**kwargs)
+            self.tied = [encoder]
+
+        def call(self, inputs):
+            return inputs @ mk.ops.transpose(self.tied[0].kernel)
+
+    encoder = layers.Dense(2, name="encoder")
+    model = mk.Sequential([mk.Input((3,)), encoder])
+    model.add(Tied(encoder, name="decoder"))
+    assert [w.path for w in model.weights] == ["encoder/kernel", "encoder/bias"]
+    model.save_weights(tmp_path / "tied.weights.h5")
+
+
 def test_a_replaced_sublayer_stops_counting():
     outer = layers.Layer(name="outer")
     outer.inner = layers.Dense(2, name="first")

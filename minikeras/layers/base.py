@@ -109,25 +109,54 @@ class Layer(Configurable):
                     self._adopt(value)
             else:
                 tracked.pop(name, None)
-                if name not in _INTERNAL:
-                    for place, layer in _held_layers(name, value):
-                        if layer._parent is None or isinstance(value, Layer):
-                            layer._parent = (self, place)
+                held = _held_layers(name, value) if name not in _INTERNAL else ()
+                if held or (name not in _INTERNAL and _held_layers(name, self.__dict__.get(name))):
+                    for place, layer in held:  # named now: it may build before it is found
+                        self._claim(layer, place, isinstance(value, Layer))
+                    self.__dict__["_held"] = None  # found again when next asked
         object.__setattr__(self, name, value)
+
+    def _claim(self, layer, place, direct):
+        """Make ``layer`` a sublayer at ``place`` (its weight paths start there) and return
+        True, unless it is this layer or an ancestor, or, when kept in a container, a
+        layer held by another layer or a model. An unbuilt layer in a container follows its
+        place (a list may change before the layer is built)."""
+        if _is_ancestor(layer, self):
+            return False
+        if direct:
+            layer._parent = (self, place)
+            return True
+        parent = layer._parent
+        if layer._owner is not None or (parent is not None and parent[0] is not self):
+            return False
+        if parent is None or not layer.built:
+            layer._parent = (self, place)
+        return True
 
     @property
     def _sublayers(self):
         """The layers this layer holds, in attribute order: assigned to an attribute, or
-        kept in a list, tuple or dict attribute (found when asked, so layers appended to
-        such a list later count too, as in Keras)."""
+        kept in a list, tuple or dict attribute, as Keras tracks them. The containers are
+        read when such an attribute is assigned and when the layer is built (so layers
+        appended before then count); a layer already held by another layer or by a model,
+        and the layer's own ancestors, are not taken over."""
+        held = self.__dict__.get("_held")
+        if held is None:
+            held = self.__dict__["_held"] = self._find_sublayers()
+        return held
+
+    def _find_sublayers(self):
         found = []
-        for name, value in self.__dict__.items():
+        for name, value in list(self.__dict__.items()):
             if name in _INTERNAL:
                 continue
             for place, layer in _held_layers(name, value):
-                if layer is not self and not any(layer is f for f in found):
-                    if layer._parent is None:
-                        layer._parent = (self, place)
+                if any(layer is f for f in found):
+                    continue
+                if isinstance(value, Layer):  # assigned directly: claimed then
+                    if not _is_ancestor(layer, self):
+                        found.append(layer)
+                elif self._claim(layer, place, direct=False):
                     found.append(layer)
         return found
 
@@ -201,8 +230,11 @@ class Layer(Configurable):
         if self.built:
             self.check_input_shape(input_shape, "input_shape")
         else:
+            self.__dict__["_held"] = None  # read the containers as __init__ left them
+            self._sublayers
             self.build(input_shape)
             self.built = True
+            self.__dict__["_held"] = None  # and as build left them
             if any(not layer.built for layer in self._sublayers):  # they build on first call
                 self._probe(input_shape)
         self.input_shape = input_shape
@@ -432,13 +464,24 @@ class Layer(Configurable):
 # (a built layer's ``input_shape`` attribute is its runtime shape, batch axis included).
 _BASE_ARGUMENTS = ("name", "trainable", "dtype", "input_shape", "input_dim")
 
-# Attributes that never hold sublayers: back-references and per-step state.
-_INTERNAL = frozenset({"_parent", "_owner", "_tracked", "_variables", "_cache", "_vjp"})
+# Attributes that never hold sublayers: back-references, bookkeeping and per-step state.
+_INTERNAL = frozenset({"_parent", "_owner", "_tracked", "_variables", "_held", "_cache",
+                       "_vjp"})
 
 
-def _held_layers(name, value):
+def _is_ancestor(layer, of):
+    """True if ``layer`` is ``of`` or holds it, directly or through other layers."""
+    while of is not None:
+        if of is layer:
+            return True
+        of = of._parent[0] if of._parent is not None else None
+    return False
+
+
+def _held_layers(name, value, _seen=None):
     """``(place, layer)`` for the layers an attribute ``name`` holds: the value itself, or
-    the items of a list, tuple or dict (``place`` is ``"<name>_<index or key>"``)."""
+    the items of a list, tuple or dict, nested or not (``place`` is ``"<name>_<index or
+    key>"``, ``"grid_0_1"`` for ``grid[0][1]``)."""
     if isinstance(value, Layer):
         return [(name, value)]
     if isinstance(value, (list, tuple)):
@@ -447,7 +490,12 @@ def _held_layers(name, value):
         items = value.items()
     else:
         return []
-    return [(f"{name}_{key}", item) for key, item in items if isinstance(item, Layer)]
+    seen = _seen if _seen is not None else set()
+    if id(value) in seen:  # a container holding itself
+        return []
+    seen.add(id(value))
+    return [held for key, item in items if isinstance(item, (Layer, list, tuple, dict))
+            for held in _held_layers(f"{name}_{key}", item, seen)]
 
 _training_cache = {}
 

@@ -492,11 +492,59 @@ def test_a_model_layer_kept_in_another_layers_list_stays_the_models(tmp_path, rn
         def call(self, inputs):
             return inputs @ mk.ops.transpose(self.tied[0].kernel)
 
-    encoder = layers.Dense(2, name="encoder")
-    model = mk.Sequential([mk.Input((3,)), encoder])
-    model.add(Tied(encoder, name="decoder"))
-    assert [w.path for w in model.weights] == ["encoder/kernel", "encoder/bias"]
-    model.save_weights(tmp_path / "tied.weights.h5")
+    for order in ("model first", "decoder first"):
+        encoder = layers.Dense(2, name="encoder")
+        if order == "model first":
+            model = mk.Sequential([mk.Input((3,)), encoder])
+            model.add(Tied(encoder, name="decoder"))
+        else:  # the decoder holds the encoder before the model takes it
+            model = mk.Sequential([mk.Input((3,)), encoder, Tied(encoder, name="decoder")])
+        assert [w.path for w in model.weights] == ["encoder/kernel", "encoder/bias"]
+        model.save_weights(tmp_path / "tied.weights.h5")
+
+
+def test_named_sublayers_keep_their_names_when_also_listed():
+    class Pair(layers.Layer):  # Keras idiom: named attributes, and a list to loop over
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.conv1 = layers.Dense(3, activation="tanh")
+            self.conv2 = layers.Dense(3)
+            self.stack = [self.conv1, self.conv2]
+            self.extra = layers.Dense(3)
+
+        def call(self, inputs):
+            for block in self.stack:
+                inputs = block(inputs)
+            return inputs
+
+    pair = Pair(name="p")
+    pair(np.ones((2, 3)))
+    assert [w.path for w in pair.weights] == ["p/conv1/kernel", "p/conv1/bias",
+                                              "p/conv2/kernel", "p/conv2/bias"]
+    del pair.conv1, pair.stack
+    assert [w.path for w in pair.weights] == ["p/conv2/kernel", "p/conv2/bias"]
+
+
+def test_copies_of_a_sublayer_or_a_models_layer_belong_to_nobody(rng):
+    import copy
+
+    class Repeat(layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.blocks = [layers.Dense(3, activation="tanh")]
+            self.blocks += [copy.deepcopy(self.blocks[0]) for _ in range(2)]
+
+        def call(self, inputs):
+            for block in self.blocks:
+                inputs = block(inputs)
+            return inputs
+
+    model = mk.Sequential([mk.Input((3,)), Repeat(name="rep")])
+    assert len(model.weights) == 6 and len({id(w) for w in model.weights}) == 6
+    other = mk.Sequential([mk.Input((3,)), copy.deepcopy(model.layers[0])])
+    x = rng.normal(size=(4, 3))
+    other.set_weights(model.get_weights())
+    np.testing.assert_array_equal(other.predict(x, verbose=0), model.predict(x, verbose=0))
 
 
 def test_a_replaced_sublayer_stops_counting():

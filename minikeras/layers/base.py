@@ -19,6 +19,7 @@ Three calls, three meanings:
 """
 
 import contextlib
+import copy
 import functools
 import inspect
 import itertools
@@ -113,7 +114,7 @@ class Layer(Configurable):
                 if held or (name not in _INTERNAL and _held_layers(name, self.__dict__.get(name))):
                     for place, layer in held:  # named now: it may build before it is found
                         self._claim(layer, place, isinstance(value, Layer))
-                    self.__dict__["_held"] = None  # found again when next asked
+                    self.__dict__["_sublayer_cache"] = None  # found again when next asked
         object.__setattr__(self, name, value)
 
     def _claim(self, layer, place, direct):
@@ -129,9 +130,38 @@ class Layer(Configurable):
         parent = layer._parent
         if layer._owner is not None or (parent is not None and parent[0] is not self):
             return False
-        if parent is None or not layer.built:
+        if parent is None or (not layer.built and not layer._held_directly()):
             layer._parent = (self, place)
         return True
+
+    def _held_directly(self):
+        """True if this layer's parent holds it in the attribute its place names (not in a
+        container): that place wins over any container."""
+        parent, place = self._parent
+        return parent.__dict__.get(place) is self
+
+    def _leave_container(self):
+        """Forget a place in another layer's container (a model is taking this layer: it
+        stays the model's, tied weights included)."""
+        if self._parent is not None and not self._held_directly():
+            self._parent = None
+
+    def __delattr__(self, name):
+        if name not in _INTERNAL and _held_layers(name, self.__dict__.get(name)):
+            self.__dict__["_sublayer_cache"] = None
+        object.__delattr__(self, name)
+
+    def __deepcopy__(self, memo):
+        """A deep copy; a layer copied on its own (not with the layer or model holding it)
+        belongs to no layer and no model."""
+        copied = type(self).__new__(type(self))
+        memo[id(self)] = copied
+        for name, value in self.__dict__.items():
+            holder = value[0] if name == "_parent" and value is not None else value
+            if name in ("_parent", "_owner") and value is not None and id(holder) not in memo:
+                value = None
+            copied.__dict__[name] = copy.deepcopy(value, memo)
+        return copied
 
     @property
     def _sublayers(self):
@@ -140,9 +170,9 @@ class Layer(Configurable):
         read when such an attribute is assigned and when the layer is built (so layers
         appended before then count); a layer already held by another layer or by a model,
         and the layer's own ancestors, are not taken over."""
-        held = self.__dict__.get("_held")
+        held = self.__dict__.get("_sublayer_cache")
         if held is None:
-            held = self.__dict__["_held"] = self._find_sublayers()
+            held = self.__dict__["_sublayer_cache"] = self._find_sublayers()
         return held
 
     def _find_sublayers(self):
@@ -230,11 +260,11 @@ class Layer(Configurable):
         if self.built:
             self.check_input_shape(input_shape, "input_shape")
         else:
-            self.__dict__["_held"] = None  # read the containers as __init__ left them
+            self.__dict__["_sublayer_cache"] = None  # read the containers as __init__ left them
             self._sublayers
             self.build(input_shape)
             self.built = True
-            self.__dict__["_held"] = None  # and as build left them
+            self.__dict__["_sublayer_cache"] = None  # and as build left them
             if any(not layer.built for layer in self._sublayers):  # they build on first call
                 self._probe(input_shape)
         self.input_shape = input_shape
@@ -465,7 +495,7 @@ class Layer(Configurable):
 _BASE_ARGUMENTS = ("name", "trainable", "dtype", "input_shape", "input_dim")
 
 # Attributes that never hold sublayers: back-references, bookkeeping and per-step state.
-_INTERNAL = frozenset({"_parent", "_owner", "_tracked", "_variables", "_held", "_cache",
+_INTERNAL = frozenset({"_parent", "_owner", "_tracked", "_variables", "_sublayer_cache", "_cache",
                        "_vjp"})
 
 

@@ -72,6 +72,7 @@ class Sequential(Trainer):
             self._input_shape = (None,) + layer.shape
             return
         self._check_new_layer(layer)
+        layer._leave_container()  # a layer of the model keeps the model's paths
         if self.built:  # only the new layer needs checking and building
             self._check_shapes(self.output_shape, [layer], "layer")
             layer.build_for(self.output_shape)
@@ -106,9 +107,9 @@ class Sequential(Trainer):
             where = "this model" if owner is None or owner is self else f"model {owner.name!r}"
             raise ValueError(
                 f"Argument `layer` ({layer.name!r}) is already in {where}; a layer can be "
-                "used once, in one model (shared layers are not supported; a copy of a "
-                "model's layer belongs to the copy of that model). pop() it from its model "
-                "first, or make a new one with from_config(get_config()) and set_weights."
+                "used once, in one model (shared layers are not supported). pop() it from "
+                "its model first, or add a copy (copy.deepcopy(layer)), or make a new one "
+                "with from_config(get_config()) and set_weights."
             )
         if layer.name in self._names:
             raise ValueError(

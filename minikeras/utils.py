@@ -160,14 +160,16 @@ def batches(arrays, batch_size, order=None, chunk_bytes=4 << 20):
 
 class RandomState:
     """A snapshot of every random generator ``layers`` draw from: minikeras' own, numpy's
-    global one and any generator a layer keeps (a seeded ``Dropout``'s).
+    global one and any generator a layer or its sublayers keep (a seeded ``Dropout``'s).
 
     :meth:`restore` rewinds them all, so that repeated evaluations (a gradient check's)
     drop the same units each time.
     """
 
     def __init__(self, layers):
-        self.generators = [rng()] + [value for layer in layers for value in vars(layer).values()
+        self.generators = [rng()] + [value for layer in layers
+                                     for inner in layer._flatten_layers()
+                                     for value in vars(inner).values()
                                      if isinstance(value, np.random.Generator)]
         self.states = [g.bit_generator.state for g in self.generators]
         self.global_state = np.random.get_state()

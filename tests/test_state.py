@@ -547,6 +547,24 @@ def test_copies_of_a_sublayer_or_a_models_layer_belong_to_nobody(rng):
     np.testing.assert_array_equal(other.predict(x, verbose=0), model.predict(x, verbose=0))
 
 
+def test_gradient_checks_rewind_a_seeded_dropout_inside_a_sublayer(rng):
+    class Noisy(layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.parts = [layers.Dense(4), layers.Dropout(0.5, seed=3)]
+
+        def call(self, inputs, training=False):
+            for part in self.parts:
+                inputs = part(inputs, training=training)
+            return inputs
+
+    x = rng.normal(size=(16, 3))
+    model = mk.Sequential([mk.Input((3,)), Noisy(name="noisy"), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    report = mk.utils.check_gradients(model, x, x.sum(axis=1, keepdims=True), numerical=False)
+    assert max(r["autograd"] for r in report.values()) < 1e-4
+
+
 def test_a_replaced_sublayer_stops_counting():
     outer = layers.Layer(name="outer")
     outer.inner = layers.Dense(2, name="first")

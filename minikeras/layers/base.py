@@ -175,6 +175,16 @@ class Layer(Configurable):
             held = self.__dict__["_sublayer_cache"] = self._find_sublayers()
         return held
 
+    def _flatten_layers(self):
+        """This layer and every layer it holds, at any depth, each once."""
+        seen, pending = [], [self]
+        while pending:
+            layer = pending.pop(0)
+            if not any(layer is s for s in seen):
+                seen.append(layer)
+                pending.extend(layer._sublayers)
+        return seen
+
     def _find_sublayers(self):
         found = []
         for name, value in list(self.__dict__.items()):

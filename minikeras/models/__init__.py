@@ -44,7 +44,7 @@ def clone_model(model, custom_objects=None):
 def _classes_in(model):
     """``{name: class}`` of the configurable objects the model's layers hold."""
     classes = {}
-    for layer in model.layers:
+    for layer in (inner for top in model.layers for inner in top._flatten_layers()):
         for value in (layer, *vars(layer).values()):
             if isinstance(value, Configurable):
                 classes[registered_name(type(value))] = type(value)

@@ -525,26 +525,21 @@ def test_named_sublayers_keep_their_names_when_also_listed():
     assert [w.path for w in pair.weights] == ["p/conv2/kernel", "p/conv2/bias"]
 
 
-def test_copies_of_a_sublayer_or_a_models_layer_belong_to_nobody(rng):
-    import copy
-
-    class Repeat(layers.Layer):
-        def __init__(self, **kwargs):
-            super().__init__(**kwargs)
-            self.blocks = [layers.Dense(3, activation="tanh")]
-            self.blocks += [copy.deepcopy(self.blocks[0]) for _ in range(2)]
-
-        def call(self, inputs):
-            for block in self.blocks:
-                inputs = block(inputs)
-            return inputs
-
-    model = mk.Sequential([mk.Input((3,)), Repeat(name="rep")])
-    assert len(model.weights) == 6 and len({id(w) for w in model.weights}) == 6
-    other = mk.Sequential([mk.Input((3,)), copy.deepcopy(model.layers[0])])
-    x = rng.normal(size=(4, 3))
-    other.set_weights(model.get_weights())
-    np.testing.assert_array_equal(other.predict(x, verbose=0), model.predict(x, verbose=0))
+def test_a_layer_let_go_by_one_layer_can_join_another():
+    a, b = layers.Layer(name="a"), layers.Layer(name="b")
+    d = layers.Dense(2)
+    a.inner = d
+    del a.inner
+    b.blocks = [d]
+    assert b._sublayers == [d] and a._sublayers == []
+    c = layers.Layer(name="c")
+    c.items = [d]  # still b's: not taken over
+    assert c._sublayers == []
+    b.blocks = []
+    c.items = c.items  # containers are read again when assigned (or when c is built)
+    assert c._sublayers == [d]
+    d.build_for((None, 3))
+    assert [w.path for w in d.weights] == ["c/items_0/kernel", "c/items_0/bias"]
 
 
 def test_gradient_checks_rewind_a_seeded_dropout_inside_a_sublayer(rng):

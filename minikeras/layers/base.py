@@ -128,8 +128,9 @@ class Layer(Configurable):
             layer._parent = (self, place)
             return True
         parent = layer._parent
-        if layer._owner is not None or (parent is not None and parent[0] is not self):
-            return False
+        if layer._owner is not None or (parent is not None and parent[0] is not self
+                                        and parent[0]._holds(layer)):
+            return False  # another layer's (a parent that let it go no longer counts)
         if parent is None or (not layer.built and not layer._held_directly()):
             layer._parent = (self, place)
         return True
@@ -140,28 +141,23 @@ class Layer(Configurable):
         parent, place = self._parent
         return parent.__dict__.get(place) is self
 
+    def _holds(self, layer):
+        """True if one of this layer's attributes holds ``layer``, directly or in a
+        container."""
+        return any(held is layer for name, value in self.__dict__.items()
+                   if name not in _INTERNAL for _, held in _held_layers(name, value))
+
     def _leave_container(self):
         """Forget a place in another layer's container (a model is taking this layer: it
         stays the model's, tied weights included)."""
         if self._parent is not None and not self._held_directly():
+            self._parent[0].__dict__["_sublayer_cache"] = None
             self._parent = None
 
     def __delattr__(self, name):
         if name not in _INTERNAL and _held_layers(name, self.__dict__.get(name)):
             self.__dict__["_sublayer_cache"] = None
         object.__delattr__(self, name)
-
-    def __deepcopy__(self, memo):
-        """A deep copy; a layer copied on its own (not with the layer or model holding it)
-        belongs to no layer and no model."""
-        copied = type(self).__new__(type(self))
-        memo[id(self)] = copied
-        for name, value in self.__dict__.items():
-            holder = value[0] if name == "_parent" and value is not None else value
-            if name in ("_parent", "_owner") and value is not None and id(holder) not in memo:
-                value = None
-            copied.__dict__[name] = copy.deepcopy(value, memo)
-        return copied
 
     @property
     def _sublayers(self):

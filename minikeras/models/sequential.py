@@ -72,9 +72,9 @@ class Sequential(Trainer):
             self._input_shape = (None,) + layer.shape
             return
         self._check_new_layer(layer)
-        layer._leave_container()  # a layer of the model keeps the model's paths
         if self.built:  # only the new layer needs checking and building
             self._check_shapes(self.output_shape, [layer], "layer")
+            layer._leave_container()  # a layer of the model keeps the model's paths
             layer.build_for(self.output_shape)
             self._append(layer)
             return
@@ -87,12 +87,15 @@ class Sequential(Trainer):
         if input_shape is not None:
             layers = self._layers + [layer]
             self._check_shapes(input_shape, layers, "layer")
+            layer._leave_container()
             previous, self._input_shape = self._input_shape, input_shape
             try:
                 self._build_layers(input_shape, layers)
             except Exception:
                 self._input_shape = previous
                 raise
+        else:
+            layer._leave_container()
         self._append(layer)
 
     def _append(self, layer):
@@ -107,9 +110,9 @@ class Sequential(Trainer):
             where = "this model" if owner is None or owner is self else f"model {owner.name!r}"
             raise ValueError(
                 f"Argument `layer` ({layer.name!r}) is already in {where}; a layer can be "
-                "used once, in one model (shared layers are not supported). pop() it from "
-                "its model first, or add a copy (copy.deepcopy(layer)), or make a new one "
-                "with from_config(get_config()) and set_weights."
+                "used once, in one model (shared layers are not supported; a copy of a "
+                "model's layer belongs to the copy of that model). pop() it from its model "
+                "first, or make a new one with from_config(get_config()) and set_weights."
             )
         if layer.name in self._names:
             raise ValueError(

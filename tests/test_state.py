@@ -540,6 +540,10 @@ def test_a_layer_let_go_by_one_layer_can_join_another():
     assert c._sublayers == [d]
     d.build_for((None, 3))
     assert [w.path for w in d.weights] == ["c/items_0/kernel", "c/items_0/bias"]
+    del c.items
+    e, f = layers.Layer(name="e"), layers.Layer(name="f")
+    e.blocks, f.blocks = [d], [d]  # let go, then taken by one layer only
+    assert e._sublayers == [d] and f._sublayers == []
 
 
 def test_gradient_checks_rewind_a_seeded_dropout_inside_a_sublayer(rng):

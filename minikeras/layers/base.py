@@ -128,9 +128,13 @@ class Layer(Configurable):
             layer._parent = (self, place)
             return True
         parent = layer._parent
-        if layer._owner is not None or (parent is not None and parent[0] is not self
-                                        and parent[0]._holds(layer)):
-            return False  # another layer's (a parent that let it go no longer counts)
+        if layer._owner is not None:
+            return False
+        if parent is not None and parent[0] is not self:
+            if parent[0]._holds(layer):
+                return False  # another layer's
+            parent[0].__dict__["_sublayer_cache"] = None  # it let the layer go
+            layer._parent = parent = None
         if parent is None or (not layer.built and not layer._held_directly()):
             layer._parent = (self, place)
         return True

@@ -72,10 +72,15 @@ class Sequential(Trainer):
             self._input_shape = (None,) + layer.shape
             return
         self._check_new_layer(layer)
+        held_by = layer._parent
         if self.built:  # only the new layer needs checking and building
             self._check_shapes(self.output_shape, [layer], "layer")
             layer._leave_container()  # a layer of the model keeps the model's paths
-            layer.build_for(self.output_shape)
+            try:
+                layer.build_for(self.output_shape)
+            except Exception:
+                layer._parent = held_by
+                raise
             self._append(layer)
             return
         input_shape = self._input_shape
@@ -92,7 +97,7 @@ class Sequential(Trainer):
             try:
                 self._build_layers(input_shape, layers)
             except Exception:
-                self._input_shape = previous
+                self._input_shape, layer._parent = previous, held_by
                 raise
         else:
             layer._leave_container()

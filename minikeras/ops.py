@@ -193,13 +193,19 @@ def _stop_gradient_max(x, axis):
     return row_max(_raw(x), axis)
 
 
+def _cached_prefix(cache, n, make, key):
+    """The first ``n`` entries of a read-only vector ``make(length, key)`` kept in
+    ``cache`` under ``key``, made again (at least 64 long) when it is too short."""
+    vector = cache.get(key)
+    if vector is None or len(vector) < n:
+        vector = cache[key] = make(n if n > 64 else 64, key)  # (max is numpy's here)
+        vector.flags.writeable = False
+    return vector[:n]
+
+
 def _ones(n, dtype):
-    """A read-only vector of ``n`` ones, kept per dtype and grown as needed."""
-    ones = _ONES.get(dtype)
-    if ones is None or len(ones) < n:
-        ones = _ONES[dtype] = _np.ones(n if n > 64 else 64, dtype=dtype)  # (max is numpy's here)
-        ones.flags.writeable = False
-    return ones[:n]
+    """A read-only vector of ``n`` ones, kept per dtype."""
+    return _cached_prefix(_ONES, n, _np.ones, dtype)
 
 
 _ONES = {}
@@ -223,12 +229,11 @@ def label_positions(labels, width):
     """Flat positions ``i * width + labels[i]`` of each row's labelled entry in a
     C-ordered ``(len(labels), width)`` array: ``a.ravel()[positions]`` picks them (one fast
     1-D index instead of a two-array fancy index)."""
-    n = len(labels)
-    starts = _ROW_STARTS.get(width)
-    if starts is None or len(starts) < n:
-        starts = _ROW_STARTS[width] = _np.arange(n if n > 64 else 64, dtype=_np.intp) * width
-        starts.flags.writeable = False
-    return starts[:n] + labels
+    return _cached_prefix(_ROW_STARTS, len(labels), _row_starts, width) + labels
+
+
+def _row_starts(length, width):
+    return _np.arange(length, dtype=_np.intp) * width
 
 
 _ROW_STARTS = {}

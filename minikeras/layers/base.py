@@ -110,12 +110,17 @@ class Layer(Configurable):
                     self._adopt(value)
             else:
                 tracked.pop(name, None)
-                held = _held_layers(name, value) if name not in _INTERNAL else ()
-                if held or (name not in _INTERNAL and _held_layers(name, self.__dict__.get(name))):
+                if name not in _INTERNAL:
+                    held = _held_layers(name, value)
                     for place, layer in held:  # named now: it may build before it is found
                         self._claim(layer, place, isinstance(value, Layer))
-                    self.__dict__["_sublayer_cache"] = None  # found again when next asked
+                    if held or _held_layers(name, self.__dict__.get(name)):
+                        self._forget_sublayers()
         object.__setattr__(self, name, value)
+
+    def _forget_sublayers(self):
+        """Let :attr:`_sublayers` read the attributes again when next asked."""
+        self.__dict__["_sublayer_cache"] = None
 
     def _claim(self, layer, place, direct):
         """Make ``layer`` a sublayer at ``place`` (its weight paths start there) and return
@@ -133,7 +138,7 @@ class Layer(Configurable):
         if parent is not None and parent[0] is not self:
             if parent[0]._holds(layer):
                 return False  # another layer's
-            parent[0].__dict__["_sublayer_cache"] = None  # it let the layer go
+            parent[0]._forget_sublayers()  # it let the layer go
             layer._parent = parent = None
         if parent is None or (not layer.built and not layer._held_directly()):
             layer._parent = (self, place)
@@ -155,12 +160,12 @@ class Layer(Configurable):
         """Forget a place in another layer's container (a model is taking this layer: it
         stays the model's, tied weights included)."""
         if self._parent is not None and not self._held_directly():
-            self._parent[0].__dict__["_sublayer_cache"] = None
+            self._parent[0]._forget_sublayers()
             self._parent = None
 
     def __delattr__(self, name):
         if name not in _INTERNAL and _held_layers(name, self.__dict__.get(name)):
-            self.__dict__["_sublayer_cache"] = None
+            self._forget_sublayers()
         object.__delattr__(self, name)
 
     @property
@@ -270,11 +275,11 @@ class Layer(Configurable):
         if self.built:
             self.check_input_shape(input_shape, "input_shape")
         else:
-            self.__dict__["_sublayer_cache"] = None  # read the containers as __init__ left them
+            self._forget_sublayers()  # read the containers as __init__ left them
             self._sublayers
             self.build(input_shape)
             self.built = True
-            self.__dict__["_sublayer_cache"] = None  # and as build left them
+            self._forget_sublayers()  # and as build left them
             if any(not layer.built for layer in self._sublayers):  # they build on first call
                 self._probe(input_shape)
         self.input_shape = input_shape
@@ -505,8 +510,8 @@ class Layer(Configurable):
 _BASE_ARGUMENTS = ("name", "trainable", "dtype", "input_shape", "input_dim")
 
 # Attributes that never hold sublayers: back-references, bookkeeping and per-step state.
-_INTERNAL = frozenset({"_parent", "_owner", "_tracked", "_variables", "_sublayer_cache", "_cache",
-                       "_vjp"})
+_INTERNAL = frozenset({"_parent", "_owner", "_tracked", "_variables", "_sublayer_cache",
+                       "_cache", "_vjp"})
 
 
 def _is_ancestor(layer, of):

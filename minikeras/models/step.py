@@ -47,7 +47,6 @@ class StepPlan:
     """
 
     def __init__(self, layers, loss, optimizer, mode):
-        self.settings = (loss, optimizer, mode)
         self.layers = list(layers)
         self.loss = loss
         self.optimizer = optimizer
@@ -80,8 +79,7 @@ class StepPlan:
     def is_current(self, loss, optimizer, mode):
         """True if the plan still describes the model: the same compile settings and no
         weight frozen or unfrozen since it was made."""
-        own_loss, own_optimizer, own_mode = self.settings
-        return (own_loss is loss and own_optimizer is optimizer and own_mode == mode
+        return (self.loss is loss and self.optimizer is optimizer and self.mode == mode
                 and self.signature == trainable_signature(self.layers, self.weights))
 
     def train_step(self, x, y, sample_weight, outputs=True):
@@ -91,19 +89,17 @@ class StepPlan:
         weight. With ``outputs=False`` (no metric reads them) the model's outputs may be
         None: a fused softmax head then skips computing the probabilities.
         """
-        if self.mode == "autograd":
-            loss, outputs = self._gradients_by_autograd(x, y, sample_weight)
-        else:
-            loss, outputs = self._gradients_by_backprop(x, y, sample_weight, outputs)
+        loss, outputs = self.gradients(x, y, sample_weight, self.mode, outputs)
         if self.trainable and math.isfinite(loss):
             self.optimizer.update(self.trainable)
         return loss, outputs
 
-    def gradients(self, x, y, sample_weight, mode):
-        """Fill every trainable weight's ``grad``; returns ``(loss, outputs)``."""
+    def gradients(self, x, y, sample_weight, mode, outputs=True):
+        """Fill every trainable weight's ``grad``; returns ``(loss, outputs)`` (outputs
+        possibly None with ``outputs=False``, see :meth:`train_step`)."""
         if mode == "autograd":
             return self._gradients_by_autograd(x, y, sample_weight)
-        return self._gradients_by_backprop(x, y, sample_weight)
+        return self._gradients_by_backprop(x, y, sample_weight, outputs)
 
     def _gradients_by_backprop(self, x, y, sample_weight, outputs=True):
         if not self._told:

@@ -176,3 +176,40 @@ def test_shuffled_epochs_reuse_the_gather_buffers(rng):
         tracemalloc.stop()
     np.testing.assert_array_equal(np.concatenate(rows), x[order[::100]])
     assert peak < x.nbytes / 10  # neither a new buffer nor numpy's temporary gather
+
+
+def test_freezing_in_an_epoch_hook_takes_effect_in_that_epoch(rng):
+    # no batch hooks and no metrics: the plan is resolved once per epoch, after the hook
+    x, y = _regression(rng)
+    model = mk.Sequential([layers.Input((3,)), layers.Dense(4, activation="relu"),
+                           layers.Dense(1)])
+    seen = {}
+
+    class Freeze(mk.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 1:
+                self.model.layers[0].trainable = False
+                seen["frozen"] = self.model.layers[0].kernel.numpy()
+
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(x, y, batch_size=16, epochs=3, verbose=0, callbacks=[Freeze()])
+    np.testing.assert_array_equal(model.layers[0].kernel.numpy(), seen["frozen"])
+    assert not np.array_equal(model.layers[1].kernel.numpy(), 0)
+
+
+def test_callback_list_calls_only_the_hooks_a_callback_overrides():
+    calls = []
+
+    class Epochs(mk.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            calls.append(("end", epoch))
+
+    instance_hook = mk.callbacks.Callback()
+    instance_hook.on_epoch_begin = lambda epoch, logs=None: calls.append(("begin", epoch))
+    hooks = mk.callbacks.CallbackList([Epochs(), instance_hook], model=None, params={})
+    assert hooks.wants("on_epoch_end") and hooks.wants("on_epoch_begin")
+    assert not hooks.wants("on_train_batch_end")
+    hooks.call("on_epoch_begin", 0)
+    hooks.call("on_epoch_end", 0, {})
+    hooks.call("on_train_batch_end", 0, {})  # no callback overrides it: nothing happens
+    assert calls == [("begin", 0), ("end", 0)]

@@ -286,17 +286,23 @@ class Trainer:
         end_hooks = callback_list.wants("on_train_batch_end")
         own_step = type(self).train_step is not Trainer.train_step
         self.reset_metrics()
+        want_outputs = bool(self._resolved_metrics())
+        # Between two steps only batch hooks and metrics run code that could freeze a
+        # weight: without them, the plan made here stays current all epoch.
+        recheck = begin_hooks or end_hooks or want_outputs
+        plan = None if own_step else self._step_plan()
         for step, (xb, yb, wb) in enumerate(batcher.epoch(order)):
             if begin_hooks:
-                callback_list.batch("on_train_batch_begin", step)
+                callback_list.call("on_train_batch_begin", step)
             if own_step:
                 loss, outputs = self.train_step(xb, yb, wb)
             else:
-                loss, outputs = self._step_plan().train_step(
-                    xb, yb, wb, outputs=bool(self._resolved_metrics()))
+                if recheck:  # (a hook may even have compiled the model anew)
+                    plan, want_outputs = self._step_plan(), bool(self._resolved_metrics())
+                loss, outputs = plan.train_step(xb, yb, wb, want_outputs)
             self._track(loss, len(xb), yb, outputs, wb)
             if end_hooks:
-                callback_list.batch("on_train_batch_end", step, self._logs())
+                callback_list.call("on_train_batch_end", step, self._logs())
             if not math.isfinite(loss):
                 warnings.warn(
                     f"fit stopped: the loss is {loss} at epoch {epoch + 1}, batch {step + 1}. "
@@ -359,10 +365,10 @@ class Trainer:
         plan = self._step_plan()
         self.reset_metrics()
         for step, (xb, yb, wb) in enumerate(utils.batches((x, y, sample_weight), batch_size)):
-            callback_list.batch("on_test_batch_begin", step)
+            callback_list.call("on_test_batch_begin", step)
             outputs, loss = plan.outputs_and_loss(xb, yb, wb)
             self._track(float(loss), len(yb), yb, outputs, wb)
-            callback_list.batch("on_test_batch_end", step)
+            callback_list.call("on_test_batch_end", step)
         logs = self._logs(extra_loss=plan.regularization_penalty())
         callback_list.call("on_test_end", logs)
         return logs

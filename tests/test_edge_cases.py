@@ -29,6 +29,27 @@ def test_subclass_overriding_call_is_differentiated_by_autograd(float64, rng):
     assert model._step_plan().fused_loss is None  # the last layer's call is not a plain softmax
 
 
+class SquaredLogitsDense(layers.Dense):
+    """Overrides logits only, with a nonlinear z: Dense's backward no longer applies."""
+
+    def logits(self, inputs):
+        z = super().logits(inputs)
+        return z * z
+
+
+@pytest.mark.parametrize("activation", [None, "tanh", "softmax"])
+def test_subclass_overriding_logits_is_differentiated_by_autograd(float64, rng, activation):
+    model = mk.Sequential([mk.Input((3,)), SquaredLogitsDense(4, activation="tanh"),
+                           SquaredLogitsDense(2, activation=activation)])
+    model.compile(optimizer="sgd", loss="categorical_crossentropy" if activation == "softmax"
+                  else "mse")
+    x, y = rng.normal(size=(6, 3)), np.eye(2)[rng.integers(0, 2, 6)]
+    report = mk.utils.check_gradients(model, x, y)
+    assert max(e["autograd"] for e in report.values()) < 1e-7
+    assert max(e["numerical"] for e in report.values()) < 1e-5
+    assert not layers.base.has_own_backward(SquaredLogitsDense)
+
+
 class HandLinear(layers.Layer):
     """A user layer with a hand-written backward that writes into its gradient arrays."""
 

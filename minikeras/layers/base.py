@@ -70,9 +70,15 @@ class Layer(Configurable):
     Subclassing: write ``build`` and ``call``; autograd then supplies the backward pass. A
     hand-written ``backward`` is used only if it is defined at the same level of the class
     hierarchy as ``call`` or below it, so a subclass of ``Dense`` that changes ``call``
-    alone is differentiated by autograd. A hand-written ``backward`` reads what ``call``
-    kept while ``self.recording`` was True.
+    alone is differentiated by autograd (see :attr:`backward_follows`). A hand-written
+    ``backward`` reads what ``call`` kept while ``self.recording`` was True.
     """
+
+    #: The methods whose computation the class's hand-written ``backward`` differentiates:
+    #: a subclass overriding one of them (and not ``backward``) is differentiated by
+    #: autograd. A layer whose ``call`` delegates to other methods it means subclasses to
+    #: override lists them too (``Dense`` adds ``"logits"``).
+    backward_follows = ("call",)
 
     def __init__(self, name=None, trainable=True, dtype=None, input_shape=None,
                  input_dim=None, **kwargs):
@@ -363,10 +369,11 @@ class Layer(Configurable):
         for its ``call``; otherwise :meth:`Layer.forward`, which runs ``call`` while
         :attr:`recording` (or autograd, for a layer without its own ``backward``)."""
         cls = type(self)
+        if not has_own_backward(cls):
+            return functools.partial(Layer.forward, self), self._backward_by_autograd
         forward = (self.forward if defined_below(cls, "forward", "call")
                    else functools.partial(Layer.forward, self))
-        backward = self.backward if has_own_backward(cls) else self._backward_by_autograd
-        return forward, backward
+        return forward, self.backward
 
     def _forward_by_autograd(self, inputs, training):
         trainable = self.trainable_weights
@@ -567,12 +574,15 @@ def _call_takes_training(cls):
 @functools.lru_cache(maxsize=None)
 def has_own_backward(cls):
     """True if ``cls`` back-propagates by hand: its ``backward`` is defined no higher in
-    the class hierarchy than its ``call``.
+    the class hierarchy than its ``call`` (and the other methods named in its
+    ``backward_follows``).
 
-    A subclass of ``Dense`` that overrides only ``call`` inherits a ``backward`` written for
-    another ``call``, so it is differentiated by autograd instead.
+    A subclass of ``Dense`` that overrides only ``call`` (or ``logits``) inherits a
+    ``backward`` written for another computation, so it is differentiated by autograd
+    instead.
     """
-    return defined_below(cls, "backward", "call") and defining_class(cls, "backward") is not Layer
+    return (defined_below(cls, "backward", *cls.backward_follows)
+            and defining_class(cls, "backward") is not Layer)
 
 
 _registry = Registry("layer", Layer)

@@ -29,7 +29,12 @@ class Dense(ActivationHead, Layer):
     Back-propagation, with ``g = dL/dz`` over a batch::
 
         dL/dkernel = x.T @ g,   dL/dbias = sum(g, axis=0),   dL/dx = g @ kernel.T
+
+    A subclass that changes ``logits`` (or ``call``) but not ``backward`` is differentiated
+    by autograd: the formulas above hold for ``z = x @ kernel + bias`` only.
     """
+
+    backward_follows = ("call", "logits")
 
     def __init__(self, units, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",

@@ -484,3 +484,22 @@ def test_the_harness_checks_what_training_calls_for_subclasses():
     mk.saving.get_custom_objects()["EdgeTests>ScaledDense"] = ScaledDense
     run_layer_test(DoubledSigmoidDense, (6, 3), {"units": 2, "activation": "sigmoid"})
     run_layer_test(ScaledDense, (6, 3), {"units": 2, "activation": "tanh"})
+
+
+def test_tied_weights_get_the_gradient_of_every_layer_using_them(float64, rng):
+    class TiedDecoder(layers.Layer):  # uses the encoder's kernel, transposed
+        def __init__(self, encoder, **kwargs):
+            super().__init__(**kwargs)
+            self.tied = [encoder]
+
+        def call(self, inputs):
+            return inputs @ ops.transpose(self.tied[0].kernel)
+
+    encoder = layers.Dense(2, activation="tanh", name="encoder")
+    model = mk.Sequential([mk.Input((3,)), encoder, TiedDecoder(encoder, name="decoder")])
+    model.compile(optimizer=optimizers.SGD(0.1), loss="mse")
+    x = rng.normal(size=(32, 3))
+    report = mk.utils.check_gradients(model, x, x)
+    assert max(e["numerical"] for e in report.values()) < 1e-5
+    losses_ = model.fit(x, x, batch_size=32, epochs=30, verbose=0).history["loss"]
+    assert losses_[-1] < 0.9 * losses_[0]

@@ -196,6 +196,18 @@ class Layer(Configurable):
                 pending.extend(layer._sublayers)
         return seen
 
+    def _uses_foreign_layers(self):
+        """True if this layer, or a layer inside it, holds a layer that is not its
+        sublayer: a layer of the model used by another one (tied weights), whose weights
+        then get gradient from more than one place."""
+        for layer in self._flatten_layers():
+            own = layer._sublayers
+            for name, value in layer.__dict__.items():
+                if name not in _INTERNAL and any(not any(held is s for s in own)
+                                                 for _, held in _held_layers(name, value)):
+                    return True
+        return False
+
     def _find_sublayers(self):
         found = []
         for name, value in list(self.__dict__.items()):

@@ -55,6 +55,9 @@ class StepPlan:
         self.signature = trainable_signature(self.layers, self.weights)
         self.trainable = [w for layer in self.layers for w in layer.trainable_weights]
         self.regularized = [w for w in self.trainable if w.regularizer is not None]
+        # A layer using another layer of the model (tied weights) takes part in that
+        # layer's gradient, which each layer's backward alone would miss: autograd then.
+        self.tied = any(layer._uses_foreign_layers() for layer in self.layers)
         last = self.layers[-1]
         # The fused heads work on a batch of rows: outputs with more axes take the loss's
         # own path.
@@ -96,8 +99,9 @@ class StepPlan:
 
     def gradients(self, x, y, sample_weight, mode, outputs=True):
         """Fill every trainable weight's ``grad``; returns ``(loss, outputs)`` (outputs
-        possibly None with ``outputs=False``, see :meth:`train_step`)."""
-        if mode == "autograd":
+        possibly None with ``outputs=False``, see :meth:`train_step`). A model with tied
+        weights is always differentiated by autograd."""
+        if mode == "autograd" or self.tied:
             return self._gradients_by_autograd(x, y, sample_weight)
         return self._gradients_by_backprop(x, y, sample_weight, outputs)
 

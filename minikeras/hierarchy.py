@@ -11,8 +11,19 @@ __all__ = ["defining_class", "defined_below"]
 
 
 def defining_class(cls, name):
-    """The class in ``cls``'s hierarchy whose body defines ``name``."""
-    return next(klass for klass in cls.__mro__ if name in vars(klass))
+    """The class in ``cls``'s hierarchy whose body defines ``name``.
+
+    Raises
+    ------
+    AttributeError
+        If no class in the hierarchy defines it (a name listed in ``backward_follows``
+        that the class does not have, say).
+    """
+    klass = next((klass for klass in cls.__mro__ if name in vars(klass)), None)
+    if klass is None:
+        raise AttributeError(f"{cls.__name__} defines no method {name!r} (looked for by "
+                             "name: check backward_follows and the methods it lists).")
+    return klass
 
 
 @functools.lru_cache(maxsize=None)

@@ -486,20 +486,77 @@ def test_the_harness_checks_what_training_calls_for_subclasses():
     run_layer_test(ScaledDense, (6, 3), {"units": 2, "activation": "tanh"})
 
 
-def test_tied_weights_get_the_gradient_of_every_layer_using_them(float64, rng):
-    class TiedDecoder(layers.Layer):  # uses the encoder's kernel, transposed
-        def __init__(self, encoder, **kwargs):
-            super().__init__(**kwargs)
+class TiedDecoder(layers.Layer):
+    """Uses the encoder's kernel, transposed; holds the encoder in an attribute or a list."""
+
+    def __init__(self, encoder, in_list=False, **kwargs):
+        super().__init__(**kwargs)
+        if in_list:
             self.tied = [encoder]
+        else:
+            self.encoder = encoder
 
-        def call(self, inputs):
-            return inputs @ ops.transpose(self.tied[0].kernel)
+    def call(self, inputs):
+        encoder = self.tied[0] if hasattr(self, "tied") else self.encoder
+        return inputs @ ops.transpose(encoder.kernel)
 
+
+@pytest.mark.parametrize("in_list", [False, True])
+@pytest.mark.parametrize("decoder_first", [False, True])
+def test_tied_weights_get_the_gradient_of_every_layer_using_them(float64, rng, in_list,
+                                                                 decoder_first):
     encoder = layers.Dense(2, activation="tanh", name="encoder")
-    model = mk.Sequential([mk.Input((3,)), encoder, TiedDecoder(encoder, name="decoder")])
+    if decoder_first:  # the decoder holds the encoder before the model takes it
+        model = mk.Sequential([mk.Input((3,)), encoder, TiedDecoder(encoder, in_list)])
+    else:
+        model = mk.Sequential([mk.Input((3,)), encoder])
+        model.add(TiedDecoder(encoder, in_list))
+    assert [w.path for w in model.trainable_weights] == ["encoder/kernel", "encoder/bias"]
     model.compile(optimizer=optimizers.SGD(0.1), loss="mse")
     x = rng.normal(size=(32, 3))
     report = mk.utils.check_gradients(model, x, x)
     assert max(e["numerical"] for e in report.values()) < 1e-5
-    losses_ = model.fit(x, x, batch_size=32, epochs=30, verbose=0).history["loss"]
-    assert losses_[-1] < 0.9 * losses_[0]
+    _, gradient = model.loss_and_gradients(x, x, method="autograd")
+    before = encoder.kernel.numpy()
+    model.train_on_batch(x, x)  # one step, by the whole gradient, applied once
+    np.testing.assert_allclose(before - encoder.kernel.numpy(),
+                               0.1 * gradient["encoder/kernel"], rtol=1e-10)
+
+
+def test_references_that_are_not_ties_keep_the_hand_written_backward():
+    class Outer(layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.inner = layers.Dense(2)
+            self.inner.owner_ref = [self]  # a back-reference to its ancestor
+            self.elsewhere = [other.layers[0]]  # a layer of another model
+
+        def call(self, inputs):
+            return self.inner(inputs)
+
+    other = mk.Sequential([mk.Input((3,)), layers.Dense(2)])
+    model = mk.Sequential([mk.Input((3,)), Outer(), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    assert not model._step_plan().tied
+
+
+def test_backward_follows_naming_a_missing_method_says_so():
+    class Listed(layers.Dense):
+        backward_follows = ("call", "logits", "helper")
+
+    with pytest.raises(AttributeError, match="helper"):
+        layers.base.has_own_backward(Listed)
+
+
+def test_an_activation_layer_changing_its_logits_trains_on_what_it_evaluates(rng):
+    class Shifted(layers.Activation):
+        def logits(self, inputs):
+            return inputs + 1.0
+
+    x = rng.normal(size=(32, 3)).astype("float32")
+    y = rng.integers(0, 3, 32)
+    model = mk.Sequential([mk.Input((3,)), layers.Dense(3), Shifted("softmax")])
+    model.compile(optimizer=optimizers.SGD(0.0), loss="sparse_categorical_crossentropy")
+    assert model._step_plan().fused_loss is None
+    expected = model.evaluate(x, y, batch_size=32, verbose=0)
+    assert model.train_on_batch(x, y) == pytest.approx(expected, rel=1e-5)

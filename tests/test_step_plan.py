@@ -196,20 +196,3 @@ def test_freezing_in_an_epoch_hook_takes_effect_in_that_epoch(rng):
     np.testing.assert_array_equal(model.layers[0].kernel.numpy(), seen["frozen"])
     assert not np.array_equal(model.layers[1].kernel.numpy(), 0)
 
-
-def test_callback_list_calls_only_the_hooks_a_callback_overrides():
-    calls = []
-
-    class Epochs(mk.callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            calls.append(("end", epoch))
-
-    instance_hook = mk.callbacks.Callback()
-    instance_hook.on_epoch_begin = lambda epoch, logs=None: calls.append(("begin", epoch))
-    hooks = mk.callbacks.CallbackList([Epochs(), instance_hook], model=None, params={})
-    assert hooks.wants("on_epoch_end") and hooks.wants("on_epoch_begin")
-    assert not hooks.wants("on_train_batch_end")
-    hooks.call("on_epoch_begin", 0)
-    hooks.call("on_epoch_end", 0, {})
-    hooks.call("on_train_batch_end", 0, {})  # no callback overrides it: nothing happens
-    assert calls == [("begin", 0), ("end", 0)]

@@ -84,33 +84,33 @@ class Callback:
 
 
 class CallbackList:
-    """Calls a hook on every callback that overrides it, in order.
-
-    Which callbacks override which hook is worked out once, when the list is made: a hook
-    no callback overrides costs nothing per epoch or batch.
-    """
+    """Calls a hook on every callback in order; skips batch hooks no callback overrides."""
 
     def __init__(self, callbacks, model, params):
         self.callbacks = list(callbacks)
         for callback in self.callbacks:
             callback.set_model(model)
             callback.set_params(params)
-        self._hooks = {hook: [getattr(c, hook) for c in self.callbacks if overrides(c, hook)]
-                       for hook in HOOKS}
+        self._batch_hooks = {
+            hook: [getattr(c, hook) for c in self.callbacks if overrides(c, hook)]
+            for hook in ("on_train_batch_begin", "on_train_batch_end",
+                         "on_test_batch_begin", "on_test_batch_end",
+                         "on_predict_batch_begin", "on_predict_batch_end")
+        }
 
     def wants(self, hook):
-        """True if some callback overrides ``hook``."""
-        return bool(self._hooks[hook])
+        """True if some callback overrides the batch-level ``hook``."""
+        return bool(self._batch_hooks[hook])
+
+    def batch(self, hook, batch, logs=None):
+        """Call the batch-level ``hook`` on the callbacks that override it."""
+        for method in self._batch_hooks[hook]:
+            method(batch, logs)
 
     def call(self, hook, *args):
-        """Call ``hook`` (e.g. "on_epoch_end") on the callbacks that override it."""
-        for method in self._hooks[hook]:
-            method(*args)
-
-
-#: Every hook a :class:`CallbackList` calls.
-HOOKS = tuple(name for name in vars(Callback) if name.startswith("on_")
-              and name not in ("on_batch_begin", "on_batch_end"))
+        """Call ``hook`` (e.g. "on_epoch_end") on every callback."""
+        for callback in self.callbacks:
+            getattr(callback, hook)(*args)
 
 
 def overrides(callback, hook):

@@ -130,17 +130,15 @@ class Layer(Configurable):
 
     def _claim(self, layer, place, direct):
         """Make ``layer`` a sublayer at ``place`` (its weight paths start there) and return
-        True, unless it is this layer or an ancestor, or, when kept in a container, a
-        layer held by another layer or a model. An unbuilt layer in a container follows its
-        place (a list may change before the layer is built)."""
-        if _is_ancestor(layer, self):
+        True, unless it is this layer or an ancestor, a layer of a model, or, when kept in a
+        container, a layer held by another layer. An unbuilt layer in a container follows
+        its place (a list may change before the layer is built)."""
+        if _is_ancestor(layer, self) or layer._owner is not None:
             return False
         if direct:
             layer._parent = (self, place)
             return True
         parent = layer._parent
-        if layer._owner is not None:
-            return False
         if parent is not None and parent[0] is not self:
             if parent[0]._holds(layer):
                 return False  # another layer's
@@ -159,13 +157,18 @@ class Layer(Configurable):
     def _holds(self, layer):
         """True if one of this layer's attributes holds ``layer``, directly or in a
         container."""
-        return any(held is layer for name, value in self.__dict__.items()
-                   if name not in _INTERNAL for _, held in _held_layers(name, value))
+        return any(held is layer for held in self._referenced_layers())
 
-    def _leave_container(self):
-        """Forget a place in another layer's container (a model is taking this layer: it
-        stays the model's, tied weights included)."""
-        if self._parent is not None and not self._held_directly():
+    def _referenced_layers(self):
+        """Every layer this layer's attributes hold, directly or in containers, whether
+        they are its sublayers or not (a model's layer it uses: tied weights)."""
+        return [held for name, value in self.__dict__.items() if name not in _INTERNAL
+                for _, held in _held_layers(name, value)]
+
+    def _leave_holder(self):
+        """Stop being another layer's sublayer (a model is taking this layer: it stays the
+        model's, tied weights included)."""
+        if self._parent is not None:
             self._parent[0]._forget_sublayers()
             self._parent = None
 
@@ -196,18 +199,6 @@ class Layer(Configurable):
                 pending.extend(layer._sublayers)
         return seen
 
-    def _uses_foreign_layers(self):
-        """True if this layer, or a layer inside it, holds a layer that is not its
-        sublayer: a layer of the model used by another one (tied weights), whose weights
-        then get gradient from more than one place."""
-        for layer in self._flatten_layers():
-            own = layer._sublayers
-            for name, value in layer.__dict__.items():
-                if name not in _INTERNAL and any(not any(held is s for s in own)
-                                                 for _, held in _held_layers(name, value)):
-                    return True
-        return False
-
     def _find_sublayers(self):
         found = []
         for name, value in list(self.__dict__.items()):
@@ -217,7 +208,7 @@ class Layer(Configurable):
                 if any(layer is f for f in found):
                     continue
                 if isinstance(value, Layer):  # assigned directly: claimed then
-                    if not _is_ancestor(layer, self):
+                    if not _is_ancestor(layer, self) and layer._owner is None:
                         found.append(layer)
                 elif self._claim(layer, place, direct=False):
                     found.append(layer)

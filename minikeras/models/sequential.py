@@ -75,7 +75,7 @@ class Sequential(Trainer):
         held_by = layer._parent
         if self.built:  # only the new layer needs checking and building
             self._check_shapes(self.output_shape, [layer], "layer")
-            layer._leave_container()  # a layer of the model keeps the model's paths
+            layer._leave_holder()  # a layer of the model keeps the model's paths
             try:
                 layer.build_for(self.output_shape)
             except Exception:
@@ -92,7 +92,7 @@ class Sequential(Trainer):
         if input_shape is not None:
             layers = self._layers + [layer]
             self._check_shapes(input_shape, layers, "layer")
-            layer._leave_container()
+            layer._leave_holder()
             previous, self._input_shape = self._input_shape, input_shape
             try:
                 self._build_layers(input_shape, layers)
@@ -100,7 +100,7 @@ class Sequential(Trainer):
                 self._input_shape, layer._parent = previous, held_by
                 raise
         else:
-            layer._leave_container()
+            layer._leave_holder()
         self._append(layer)
 
     def _append(self, layer):

@@ -16,16 +16,36 @@ from ..layers.activation_head import ActivationHead
 from ..hierarchy import defined_below
 from ..layers.base import has_own_backward
 
-__all__ = ["StepPlan", "can_fuse_output", "trainable_signature"]
+__all__ = ["StepPlan", "can_fuse_output", "has_tied_layers", "trainable_signature", "unique"]
 
 
 def can_fuse_output(layer):
     """True if ``layer`` offers the :class:`ActivationHead` methods, written for its own
-    ``call`` and ``backward`` (a subclass changing ``call`` alone does not qualify)."""
+    ``call`` and ``backward`` and for one another (a subclass changing ``call`` or
+    ``logits`` alone does not qualify)."""
     cls = type(layer)
     return (isinstance(layer, ActivationHead) and has_own_backward(cls)
             and all(defined_below(cls, method, "call", "backward")
-                    for method in ("logits", "forward_logits", "backward_from_logits")))
+                    for method in ("logits", "forward_logits", "backward_from_logits"))
+            and all(defined_below(cls, method, "logits")
+                    for method in ("forward_logits", "backward_from_logits")))
+
+
+def has_tied_layers(layers):
+    """True if one of ``layers`` (a model's) uses another: a layer held by two of them, or
+    by a layer inside one of them while it belongs to another (tied weights)."""
+    groups = [top._flatten_layers() for top in layers]
+    members = {id(layer) for group in groups for layer in group}
+    if len(members) != sum(len(group) for group in groups):
+        return True
+    return any(id(held) in members and not any(held is g for g in group)
+               for group in groups for layer in group for held in layer._referenced_layers())
+
+
+def unique(items):
+    """``items`` without repeats (by identity: ``==`` on variables is elementwise), in
+    order."""
+    return list({id(item): item for item in items}.values())
 
 
 def trainable_signature(layers, weights):
@@ -44,20 +64,23 @@ class StepPlan:
     loss : Loss
     optimizer : Optimizer
     mode : {"backprop", "autograd"}
+    jit : bool
+        Whether the optimizer runs its compiled update (if it has one).
     """
 
-    def __init__(self, layers, loss, optimizer, mode):
+    def __init__(self, layers, loss, optimizer, mode, jit=False):
         self.layers = list(layers)
         self.loss = loss
         self.optimizer = optimizer
         self.mode = mode
-        self.weights = [w for layer in self.layers for w in layer.weights]
+        self.jit = jit
+        self.weights = unique([w for layer in self.layers for w in layer.weights])
         self.signature = trainable_signature(self.layers, self.weights)
-        self.trainable = [w for layer in self.layers for w in layer.trainable_weights]
+        self.trainable = unique([w for layer in self.layers for w in layer.trainable_weights])
         self.regularized = [w for w in self.trainable if w.regularizer is not None]
         # A layer using another layer of the model (tied weights) takes part in that
         # layer's gradient, which each layer's backward alone would miss: autograd then.
-        self.tied = any(layer._uses_foreign_layers() for layer in self.layers)
+        self.tied = has_tied_layers(self.layers)
         last = self.layers[-1]
         # The fused heads work on a batch of rows: outputs with more axes take the loss's
         # own path.
@@ -79,10 +102,11 @@ class StepPlan:
         self._told = False  # whether the layers know which input gradients are needed
 
     # ---------------------------------------------------------------- training
-    def is_current(self, loss, optimizer, mode):
+    def is_current(self, loss, optimizer, mode, jit):
         """True if the plan still describes the model: the same compile settings and no
         weight frozen or unfrozen since it was made."""
         return (self.loss is loss and self.optimizer is optimizer and self.mode == mode
+                and self.jit == jit
                 and self.signature == trainable_signature(self.layers, self.weights))
 
     def train_step(self, x, y, sample_weight, outputs=True):
@@ -94,7 +118,7 @@ class StepPlan:
         """
         loss, outputs = self.gradients(x, y, sample_weight, self.mode, outputs)
         if self.trainable and math.isfinite(loss):
-            self.optimizer.update(self.trainable)
+            self.optimizer.update(self.trainable, self.jit)
         return loss, outputs
 
     def gradients(self, x, y, sample_weight, mode, outputs=True):

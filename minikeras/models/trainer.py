@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import callbacks as callbacks_module
 from .. import losses, metrics as metrics_module, optimizers, utils, validation
+from ..optimizers import kernels
 from ..variables import no_state_updates
 from . import data as data_module
 from .step import StepPlan
@@ -23,6 +24,7 @@ from .step import StepPlan
 __all__ = ["Trainer"]
 
 _GRADIENT_MODES = ("backprop", "autograd")
+_JIT_CHOICES = ("auto", True, False)
 
 
 class Trainer:
@@ -37,6 +39,7 @@ class Trainer:
         self.stop_training = False
         self.history = None
         self.gradient_mode = "backprop"
+        self.jit_compile = "auto"
         self._metric_identifiers = []
         self._metrics = None  # resolved once the output width is known
         self._loss_tracker = metrics_module.Mean(name="loss")
@@ -44,7 +47,8 @@ class Trainer:
         self._initial_epoch = None  # set by BackupAndRestore while fit begins
 
     # ---------------------------------------------------------------- compile
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None, gradients="backprop"):
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, gradients="backprop",
+                jit_compile="auto"):
         """Configure training.
 
         Parameters
@@ -57,8 +61,25 @@ class Trainer:
         gradients : {"backprop", "autograd"}
             "backprop" uses each layer's ``backward`` (fast); "autograd" differentiates the
             whole model's loss with autograd (the notebook's way; slow, for teaching).
+        jit_compile : {"auto", True, False}
+            Whether the optimizer steps run compiled kernels (:mod:`minikeras.optimizers.kernels`:
+            Adam in one pass over the weights instead of twelve, bit for bit the same
+            numbers). "auto" uses them if numba is installed (``pip install
+            'minikeras[fast]'``), True requires numba, False never uses them. Keras'
+            argument of the same name chooses XLA; here it chooses numba.
+
+        Raises
+        ------
+        ImportError
+            If ``jit_compile=True`` and numba is not installed.
         """
         validation.check_choice("gradients", gradients, _GRADIENT_MODES)
+        validation.check_choice("jit_compile", jit_compile, _JIT_CHOICES)
+        if jit_compile is True and not kernels.available():
+            raise ImportError(
+                "Argument `jit_compile` is True, but the compiled kernels need numba: pip "
+                "install 'minikeras[fast]', or pass jit_compile='auto' or False."
+            )
         if optimizer is None or loss is None:
             missing = "optimizer" if optimizer is None else "loss"
             raise ValueError(f"Argument `{missing}` of compile is required, got None.")
@@ -90,6 +111,7 @@ class Trainer:
         self.optimizer = optimizer
         self.loss = loss
         self.gradient_mode = gradients
+        self.jit_compile = jit_compile
         self._metric_identifiers = list(metrics or [])
         self._forget_derived()
         self.compiled = True
@@ -104,12 +126,14 @@ class Trainer:
                 "metrics": [m if isinstance(m, (str, dict)) else
                             metrics_module.serialize(metrics_module.get(m))
                             for m in self._metric_identifiers],
-                "gradients": self.gradient_mode}
+                "gradients": self.gradient_mode,
+                "jit_compile": self.jit_compile}
 
     def compile_from_config(self, config, custom_objects=None):
         """Compile with the settings :meth:`get_compile_config` returned; names are looked up
         in the registries and ``custom_objects`` only."""
-        validation.check_config("config", config, ("optimizer", "loss", "metrics", "gradients"))
+        validation.check_config("config", config, ("optimizer", "loss", "metrics", "gradients",
+                                                   "jit_compile"))
         metrics = config.get("metrics", [])
         if not isinstance(metrics, list):
             raise ValueError(f"The compile config's 'metrics' must be a list, got {metrics!r}.")
@@ -117,7 +141,8 @@ class Trainer:
                      loss=losses.get(config.get("loss"), custom_objects),
                      metrics=[m if isinstance(m, str) and ">" not in m
                               else metrics_module.get(m, custom_objects) for m in metrics],
-                     gradients=config.get("gradients", "backprop"))
+                     gradients=config.get("gradients", "backprop"),
+                     jit_compile=config.get("jit_compile", "auto"))
 
     @property
     def metrics(self):
@@ -147,9 +172,11 @@ class Trainer:
         """The current :class:`StepPlan`, derived again if a trainable flag, the optimizer,
         the loss or the gradient mode changed."""
         plan = self._plan
-        if plan is None or not plan.is_current(self.loss, self.optimizer, self.gradient_mode):
+        jit = self.jit_compile is True or (self.jit_compile == "auto" and kernels.available())
+        if plan is None or not plan.is_current(self.loss, self.optimizer, self.gradient_mode,
+                                               jit):
             plan = self._plan = StepPlan(self.layers, self.loss, self.optimizer,
-                                         self.gradient_mode)
+                                         self.gradient_mode, jit)
         return plan
 
     # ---------------------------------------------------------------- steps
@@ -286,23 +313,17 @@ class Trainer:
         end_hooks = callback_list.wants("on_train_batch_end")
         own_step = type(self).train_step is not Trainer.train_step
         self.reset_metrics()
-        want_outputs = bool(self._resolved_metrics())
-        # Between two steps only batch hooks and metrics run code that could freeze a
-        # weight: without them, the plan made here stays current all epoch.
-        recheck = begin_hooks or end_hooks or want_outputs
-        plan = None if own_step else self._step_plan()
         for step, (xb, yb, wb) in enumerate(batcher.epoch(order)):
             if begin_hooks:
-                callback_list.call("on_train_batch_begin", step)
+                callback_list.batch("on_train_batch_begin", step)
             if own_step:
                 loss, outputs = self.train_step(xb, yb, wb)
             else:
-                if recheck:  # (a hook may even have compiled the model anew)
-                    plan, want_outputs = self._step_plan(), bool(self._resolved_metrics())
-                loss, outputs = plan.train_step(xb, yb, wb, want_outputs)
+                loss, outputs = self._step_plan().train_step(
+                    xb, yb, wb, outputs=bool(self._resolved_metrics()))
             self._track(loss, len(xb), yb, outputs, wb)
             if end_hooks:
-                callback_list.call("on_train_batch_end", step, self._logs())
+                callback_list.batch("on_train_batch_end", step, self._logs())
             if not math.isfinite(loss):
                 warnings.warn(
                     f"fit stopped: the loss is {loss} at epoch {epoch + 1}, batch {step + 1}. "
@@ -365,10 +386,10 @@ class Trainer:
         plan = self._step_plan()
         self.reset_metrics()
         for step, (xb, yb, wb) in enumerate(utils.batches((x, y, sample_weight), batch_size)):
-            callback_list.call("on_test_batch_begin", step)
+            callback_list.batch("on_test_batch_begin", step)
             outputs, loss = plan.outputs_and_loss(xb, yb, wb)
             self._track(float(loss), len(yb), yb, outputs, wb)
-            callback_list.call("on_test_batch_end", step)
+            callback_list.batch("on_test_batch_end", step)
         logs = self._logs(extra_loss=plan.regularization_penalty())
         callback_list.call("on_test_end", logs)
         return logs

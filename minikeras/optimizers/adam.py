@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from ..hierarchy import defined_below
+from . import kernels
 from .base import Optimizer, register
 from .moments import check_moment_rates, move_average
 
@@ -39,21 +41,38 @@ class Adam(Optimizer):
     def slot_names(self):
         return ("momentum", "velocity", "velocity_hat") if self.amsgrad else ("momentum", "velocity")
 
-    def update_step(self, gradient, variable, learning_rate, slots, scratch):
-        m, v = slots[0], slots[1]
-        # As Keras computes it: in the variable's dtype.
-        real = variable.dtype.type
+    def _rates(self, dtype, learning_rate):
+        """``(1 - beta_1, 1 - beta_2, alpha, epsilon)`` in ``dtype``, as Keras computes them."""
+        real = dtype.type
         t = real(self.iterations + 1)
         alpha = real(learning_rate) * np.sqrt(real(1) - real(self.beta_2) ** t) / (
             real(1) - real(self.beta_1) ** t)
+        return real(1 - self.beta_1), real(1 - self.beta_2), alpha, real(self.epsilon)
+
+    def update_step(self, gradient, variable, learning_rate, slots, scratch):
+        m, v = slots[0], slots[1]
+        c1, c2, alpha, epsilon = self._rates(variable.dtype, learning_rate)
         step, denominator = scratch
-        move_average(m, gradient, 1 - self.beta_1, out=step)
-        move_average(v, np.multiply(gradient, gradient, out=step), 1 - self.beta_2, out=step)
+        move_average(m, gradient, c1, out=step)
+        move_average(v, np.multiply(gradient, gradient, out=step), c2, out=step)
         if self.amsgrad:
             np.maximum(slots[2], v, out=slots[2])
             v = slots[2]
         np.multiply(m, alpha, out=step)
         np.sqrt(v, out=denominator)
-        denominator += self.epsilon
+        denominator += epsilon
         step /= denominator
         variable -= step
+
+    def compiled_update_step(self):
+        if self.amsgrad or not defined_below(type(self), "compiled_update_step", "update_step"):
+            return None
+        kernel = kernels.get("adam")
+
+        def update_step(gradient, variable, learning_rate, slots, scratch):
+            arrays = (gradient, variable, slots[0], slots[1])
+            if not all(a.flags.c_contiguous for a in arrays):  # (packed stretches are)
+                return self.update_step(gradient, variable, learning_rate, slots, scratch)
+            kernel(*[a.reshape(-1) for a in arrays], *self._rates(variable.dtype, learning_rate))
+
+        return update_step

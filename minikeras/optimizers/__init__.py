@@ -1,6 +1,6 @@
 """Optimizers: the registry and the built-in update rules."""
 
-from . import schedules
+from . import kernels, schedules
 from .adagrad import Adagrad
 from .adam import Adam
 from .adamax import Adamax
@@ -12,4 +12,4 @@ from .sgd import SGD, GradientDescent
 
 
 __all__ = ["Optimizer", "SGD", "GradientDescent", "Adam", "AdamW", "Adamax", "Adagrad", "Nadam",
-           "RMSprop", "get", "register", "serialize", "schedules"]
+           "RMSprop", "get", "register", "serialize", "schedules", "kernels"]

@@ -197,9 +197,10 @@ def load_average():
 
 
 def versions():
-    """``"minikeras 0.1.0 | numpy 2.4.6 | torch ..."`` for the installed packages."""
+    """``"minikeras 0.1.0 | numpy 2.4.6 | torch ..."`` for the installed packages (numba:
+    minikeras' rows run its compiled Adam kernel, ``jit_compile="auto"``)."""
     parts = [f"python {platform.python_version()}"]
-    for name in ("minikeras", "numpy", "scikit-learn", "torch", "keras", "jax"):
+    for name in ("minikeras", "numpy", "numba", "scikit-learn", "torch", "keras", "jax"):
         try:
             parts.append(f"{name} {importlib.metadata.version(name)}")
         except importlib.metadata.PackageNotFoundError:
@@ -274,7 +275,8 @@ def large_report(rounds, rows, epochs):
                       "matmuls only" if row.key == "large/gemm" else f"{epochs} epochs"))
     for row in rows:
         r = rounds.median(row.key)
-        if r is None or "predict_per_s" not in r or row.key == "large/floor":
+        if r is None or "predict_per_s" not in r or row.key == "large/floor" \
+                or row.key.endswith("-numpy"):  # (predicting runs no optimizer)
             continue
         ratio = rounds.ratio(row.key, "large/floor", "predict_per_s")
         table.append(("large", f"{row.label.split()[0]} predict (bs {tasks.PREDICT_BATCH})",

@@ -139,8 +139,9 @@ SECTION_DATA = {"digits": digits_data, "large": large_data, "notebook": iris_dat
 # Each trains an MLP ``sizes`` (ReLU hidden layers, softmax output, sparse categorical
 # cross-entropy, Adam(1e-3), one shuffle per epoch) and returns ``(seconds, predict)``:
 # only the training call is timed; ``predict(x)`` gives class scores.
-def minikeras_mlp(sizes, seed, metrics=None):
-    """A compiled float32 minikeras ``Sequential`` MLP (Glorot-uniform, zero biases)."""
+def minikeras_mlp(sizes, seed, metrics=None, jit_compile="auto"):
+    """A compiled float32 minikeras ``Sequential`` MLP (Glorot-uniform, zero biases);
+    ``jit_compile`` as given to ``compile`` ("auto": numba's Adam kernel if installed)."""
     import minikeras as mk
     mk.config.set_floatx("float32")
     mk.utils.set_random_seed(seed)
@@ -149,13 +150,13 @@ def minikeras_mlp(sizes, seed, metrics=None):
     layers.append(mk.layers.Dense(sizes[-1], activation="softmax"))
     model = mk.Sequential(layers)
     model.compile(optimizer=mk.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
-                  metrics=metrics)
+                  metrics=metrics, jit_compile=jit_compile)
     return model
 
 
-def fit_minikeras(x, y, sizes, batch_size, epochs, seed, metrics=None):
-    """minikeras ``fit(verbose=0)``; ``metrics`` as given to ``compile``."""
-    model = minikeras_mlp(sizes, seed, metrics)
+def fit_minikeras(x, y, sizes, batch_size, epochs, seed, metrics=None, jit_compile="auto"):
+    """minikeras ``fit(verbose=0)``; ``metrics`` and ``jit_compile`` as given to ``compile``."""
+    model = minikeras_mlp(sizes, seed, metrics, jit_compile)
     seconds = timed(lambda: model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=0))
     return seconds, lambda inputs: model.predict(inputs, batch_size=PREDICT_BATCH, verbose=0)
 
@@ -326,6 +327,8 @@ ROWS = (
     Row("digits/minikeras", "digits", "minikeras", _classifier(fit_minikeras, "digits"), ()),
     Row("digits/minikeras+acc", "digits", "minikeras (+accuracy metric)",
         _classifier(fit_minikeras, "digits", metrics=["accuracy"]), ()),
+    Row("digits/minikeras-numpy", "digits", "minikeras, numpy only (jit_compile=False)",
+        _classifier(fit_minikeras, "digits", jit_compile=False), ()),
     Row("digits/floor", "digits", "numpy floor", _classifier(fit_floor, "digits"), ()),
     Row("digits/sklearn", "digits", "sklearn MLPClassifier",
         _classifier(fit_sklearn, "digits"), ()),
@@ -333,6 +336,8 @@ ROWS = (
     Row("digits/keras", "digits", "Keras 3 on JAX", _classifier(fit_keras, "digits"),
         ("jax", "keras")),
     Row("large/minikeras", "large", "minikeras fit", _classifier(fit_minikeras, "large"), ()),
+    Row("large/minikeras-numpy", "large", "minikeras, numpy only (jit_compile=False)",
+        _classifier(fit_minikeras, "large", jit_compile=False), ()),
     Row("large/floor", "large", "numpy floor", _classifier(fit_floor, "large"), ()),
     Row("large/gemm", "large", "GEMM-only floor", large_gemm, ()),
     Row("large/keras", "large", "Keras 3 on JAX", _classifier(fit_keras, "large"),

@@ -3,6 +3,7 @@
 import contextlib
 import random
 import threading
+import warnings
 
 import numpy as np
 
@@ -239,7 +240,14 @@ def check_gradients(model, x, y, sample_weight=None, numerical=True, step=1e-6,
         return model.loss_and_gradients(x, y, sample_weight, method=method)
 
     try:
-        _, backprop = loss_and_gradients("backprop")
+        _, backprop = loss_and_gradients("backprop")  # (builds the model if needed)
+        single = sorted({w.path for w in model.trainable_weights if w.dtype != np.float64})
+        if numerical and single:
+            warnings.warn(
+                f"check_gradients: {len(single)} weight(s), such as {single[0]!r}, are not "
+                "float64, where finite differences are too coarse to check anything (errors "
+                "near 1 are expected). Call minikeras.config.set_floatx('float64') before "
+                "building the model.", stacklevel=2)
         _, reference = loss_and_gradients("autograd")
         weights = {w.path: w for w in model.trainable_weights}
         scale = max((float(np.max(np.abs(g), initial=0.0)) for g in backprop.values()),

@@ -112,6 +112,15 @@ def test_model_checkpoint_fills_the_template_and_saves_only_on_improvement(tmp_p
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("mode, first", [("min", "inf"), ("max", "-inf")])
+def test_model_checkpoint_says_what_improved_from_the_start(tmp_path, capsys, mode, first):
+    x, y = _data()
+    checkpoint = callbacks.ModelCheckpoint(str(tmp_path / "m.keras"), monitor="score",
+                                           mode=mode, save_best_only=True, verbose=1)
+    _model().fit(x, y, epochs=1, callbacks=[Script([3.0]), checkpoint], verbose=0)
+    assert f"score improved from {first} to 3.0" in capsys.readouterr().out
+
+
 def test_model_checkpoint_weights_only_every_epoch_and_batches(tmp_path):
     x, y = _data()
     model = _model()

@@ -182,3 +182,42 @@ def test_weight_kept_outside_attributes_gets_clear_error():
 def test_unique_names():
     a, b = layers.Dense(1), layers.Dense(1)
     assert a.name != b.name and a.name.startswith("dense")
+
+
+def test_a_layer_built_by_hand_is_built(rng):
+    # Keras 3: layer.build(shape) leaves the layer built, with its weights, ready to call
+    class Scale(layers.Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight((input_shape[-1],), initializer="ones", name="w")
+
+        def call(self, inputs):
+            return inputs * self.w
+
+    class Extra(layers.Dense):  # a build calling super().build
+        def build(self, input_shape):
+            super().build(input_shape)
+            self.extra = self.add_weight((1,), initializer="zeros", name="extra")
+
+    x = rng.normal(size=(4, 3)).astype("float32")
+    dense, scale, extra = layers.Dense(2), Scale(), Extra(2)
+    for layer in (dense, scale, extra):
+        layer.build((None, 3))
+        assert layer.built and layer.input_shape == (None, 3)
+    assert [w.name for w in extra.weights] == ["kernel", "bias", "extra"]
+    assert dense(x).shape == (4, 2)
+    with pytest.raises(ValueError, match="does not fit"):
+        dense(np.ones((4, 5), "float32"))
+    model = mk.Sequential([mk.Input((3,)), scale, extra])
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(x, np.ones((4, 2), "float32"), epochs=1, verbose=0)
+    assert [w.path for w in model.weights] == [
+        f"{scale.name}/w", f"{extra.name}/kernel", f"{extra.name}/bias", f"{extra.name}/extra"]
+
+
+def test_input_takes_keras_batch_shape_and_batch_size():
+    assert layers.Input(batch_shape=(None, 4)).shape == (4,)
+    assert layers.Input((4,), batch_size=8).shape == (4,)
+    with pytest.raises(ValueError, match="batch_shape"):
+        layers.Input((4,), batch_shape=(None, 4))
+    with pytest.raises(ValueError, match="batch_size"):
+        layers.Input((4,), batch_size=0)

@@ -2,6 +2,7 @@
 
 import copy
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -190,7 +191,8 @@ def test_batch_normalization_statistics_change_only_in_training():
     model.evaluate(x, y, verbose=0)
     model.loss_and_gradients(x[:32], y[:32])
     model.loss_and_gradients(x[:32], y[:32], method="autograd")
-    mk.utils.check_gradients(model, x[:8], y[:8], max_entries=3)
+    with pytest.warns(UserWarning, match="float64"):  # (float32: only the state matters)
+        mk.utils.check_gradients(model, x[:8], y[:8], max_entries=3)
     model(x[:8], training=False)
     for a, b in zip(before, state()):
         np.testing.assert_array_equal(a, b)
@@ -704,3 +706,14 @@ class RegisteredScale(layers.Layer):
 
 def test_the_harness_finds_a_registered_layer_by_its_registered_name():
     run_layer_test(RegisteredScale, (4, 3))
+
+
+def test_check_gradients_warns_about_float32_weights(rng):
+    model = mk.Sequential([mk.Input((3,)), layers.Dense(2)])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = rng.normal(size=(8, 3)), rng.normal(size=(8, 2))
+    with pytest.warns(UserWarning, match="float64"):
+        mk.utils.check_gradients(model, x, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        mk.utils.check_gradients(model, x, y, numerical=False)  # autograd only: no warning

@@ -2,6 +2,8 @@
 
 import os
 
+import numpy as np
+
 from .. import validation
 from .base import Callback
 from .monitor import Monitor
@@ -75,12 +77,15 @@ class ModelCheckpoint(Callback):
         logs = dict(logs or {})
         if self.save_best_only:
             current = self._watch.value(logs)
+            best = self.best
+            if best is None:  # shown as Keras does before the first value
+                best = -np.inf if self._watch.higher_is_better else np.inf
             if current is None or not self._watch.improves(current, self.best):
                 if self.verbose and current is not None:
-                    print(f"Epoch {epoch + 1}: {self.monitor} did not improve from {self.best}")
+                    print(f"Epoch {epoch + 1}: {self.monitor} did not improve from {best}")
                 return
             if self.verbose:
-                print(f"Epoch {epoch + 1}: {self.monitor} improved from {self.best} to "
+                print(f"Epoch {epoch + 1}: {self.monitor} improved from {best} to "
                       f"{current}, saving model to {self._path(epoch, logs, batch)}")
             self.best = current
         path = self._path(epoch, logs, batch)

@@ -80,6 +80,11 @@ class Layer(Configurable):
     #: override lists them too (``Dense`` adds ``"logits"``).
     backward_follows = ("call",)
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "build" in vars(cls):
+            cls.build = _marks_built(vars(cls)["build"])
+
     def __init__(self, name=None, trainable=True, dtype=None, input_shape=None,
                  input_dim=None, **kwargs):
         object.__setattr__(self, "_variables", [])  # this layer's own, in creation order
@@ -588,5 +593,25 @@ def has_own_backward(cls):
             and defining_class(cls, "backward") is not Layer)
 
 
+def _marks_built(build):
+    """``build`` that leaves the layer built, as Keras 3's does: a user may call
+    ``layer.build(shape)`` directly and then use the layer (its input shape, batch axis
+    first, is recorded and checked at each call)."""
+    if getattr(build, "marks_built", False):
+        return build
+
+    @functools.wraps(build)
+    def build_and_mark(self, input_shape, *args, **kwargs):
+        result = build(self, input_shape, *args, **kwargs)
+        if not self.built:
+            self.built = True
+            self.input_shape = (None,) + tuple(input_shape[1:])
+        return result
+
+    build_and_mark.marks_built = True
+    return build_and_mark
+
+
+Layer.build = _marks_built(Layer.build)
 _registry = Registry("layer", Layer)
 get, register, serialize = _registry.get, _registry.register, _registry.serialize

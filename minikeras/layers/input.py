@@ -16,9 +16,24 @@ class Input(Layer):
     ----------
     shape : tuple of int
         Per-sample shape, without the batch axis.
+    batch_size : int, optional
+        Accepted as in Keras and not enforced: a model takes batches of any size.
+    batch_shape : tuple, optional
+        Keras' alternative to ``shape``: the shape with the batch axis first (which may be
+        None), ``(None, 4)`` for ``shape=(4,)``.
     """
 
-    def __init__(self, shape, name=None, dtype=None, **kwargs):
+    def __init__(self, shape=None, batch_size=None, dtype=None, batch_shape=None, name=None,
+                 **kwargs):
+        validation.check_int("batch_size", batch_size, minimum=1, allow_none=True)
+        if batch_shape is not None:
+            if shape is not None or not isinstance(batch_shape, (tuple, list)) \
+                    or len(batch_shape) < 2:
+                raise ValueError(
+                    "Argument `batch_shape` of Input must be a tuple (batch, features...) "
+                    f"given instead of `shape`, got batch_shape={batch_shape!r} and "
+                    f"shape={shape!r}.")
+            shape = tuple(batch_shape[1:])
         if isinstance(shape, numbers.Integral):
             shape = (shape,)
         if shape is None or not all(isinstance(s, numbers.Integral) and not isinstance(s, bool)

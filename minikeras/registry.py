@@ -78,19 +78,29 @@ class Configurable:
     """Mixin giving ``get_config``/``from_config`` that mirror the constructor.
 
     ``get_config`` returns every named ``__init__`` argument, read from the attribute of the
-    same name, so ``type(obj).from_config(obj.get_config())`` rebuilds an equal object.
-    Nested configurable values are stored as ``{"class_name", "config"}`` dicts, which every
-    family's ``get`` accepts back.
+    same name, so ``type(obj).from_config(obj.get_config())`` rebuilds an equal object. An
+    argument kept under another name (``self.deg = degree``) is taken as it was passed, as
+    Keras 3 records constructor arguments, if it is a number, string, bool, None, a
+    configurable object or a list, tuple or dict of those. Nested configurable values are
+    stored as ``{"class_name", "config"}`` dicts, which every family's ``get`` accepts back.
     """
+
+    def __new__(cls, *args, **kwargs):
+        obj = super().__new__(cls)
+        obj.__dict__["_constructor_arguments"] = _recordable_arguments(cls, args, kwargs)
+        return obj
 
     def get_config(self):
         """Return the constructor arguments of this object as a JSON-friendly dict."""
         config = {}
+        passed = self.__dict__.get("_constructor_arguments", {})
         for name, param in inspect.signature(type(self).__init__).parameters.items():
             if name == "self" or param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
                 continue
             if hasattr(self, name):
                 config[name] = _serialize_value(getattr(self, name))
+            elif name in passed:
+                config[name] = _serialize_value(passed[name])
         return config
 
     @classmethod
@@ -112,6 +122,31 @@ def function_name(fn):
         f"The function {getattr(fn, '__name__', fn)!r} cannot be saved: register it with "
         "minikeras.saving.register_keras_serializable() so that loading can find it by name."
     )
+
+
+def _recordable_arguments(cls, args, kwargs):
+    """The named constructor arguments ``cls(*args, **kwargs)`` was given that a config can
+    hold (see :class:`Configurable`); empty if they do not fit the signature (``__init__``
+    then says what is wrong)."""
+    signature = inspect.signature(cls.__init__)
+    try:
+        bound = signature.bind(None, *args, **kwargs)
+    except TypeError:
+        return {}
+    named = [p.name for p in list(signature.parameters.values())[1:]
+             if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    return {name: value for name, value in bound.arguments.items()
+            if name in named and _recordable(value)}
+
+
+def _recordable(value):
+    if value is None or isinstance(value, (bool, int, float, str, Configurable)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_recordable(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _recordable(v) for k, v in value.items())
+    return False
 
 
 def _serialize_value(value):

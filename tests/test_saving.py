@@ -564,3 +564,33 @@ def test_saving_through_a_symlink_writes_its_target(tmp_path):
     model.save(link)
     assert link.is_symlink() and target.stat().st_size > 0
     mk.models.load_model(link)
+
+
+@mk.saving.register_keras_serializable(package="Tests")
+class RenamedArguments(layers.Layer):
+    """Keeps its arguments under other names, as Keras users often do."""
+
+    def __init__(self, degree=3, table=None, init="ones", **kwargs):
+        super().__init__(**kwargs)
+        self.deg = degree
+        self._table = np.asarray(table if table is not None else [1.0])
+        self._init = initializers.get(init)
+
+    def build(self, input_shape):
+        self.c = self.add_weight((self.deg, input_shape[-1]), initializer=self._init, name="c")
+
+    def call(self, inputs):
+        return sum(self.c[k] * inputs ** (k + 1) for k in range(self.deg))
+
+
+def test_arguments_kept_under_other_names_save_load_and_clone(tmp_path):
+    layer = RenamedArguments(2, table=np.ones(3), init=initializers.Constant(0.5))
+    config = layer.get_config()
+    assert config["degree"] == 2 and "table" not in config  # an array is not recorded
+    assert config["init"]["class_name"] == "Constant"
+    model = mk.Sequential([mk.Input((2,)), RenamedArguments(degree=2), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.save(tmp_path / "m.keras")
+    for copy_ in (mk.models.load_model(tmp_path / "m.keras"), mk.models.clone_model(model),
+                  pickle.loads(pickle.dumps(model)), copy.deepcopy(model)):
+        assert copy_.layers[0].deg == 2 and copy_.layers[0].c.shape == (2, 2)

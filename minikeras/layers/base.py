@@ -526,7 +526,7 @@ _BASE_ARGUMENTS = ("name", "trainable", "dtype", "input_shape", "input_dim")
 
 # Attributes that never hold sublayers: back-references, bookkeeping and per-step state.
 _INTERNAL = frozenset({"_parent", "_owner", "_tracked", "_variables", "_sublayer_cache",
-                       "_cache", "_vjp"})
+                       "_cache", "_vjp", "_constructor_arguments"})
 
 
 def _is_ancestor(layer, of):

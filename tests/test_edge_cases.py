@@ -487,30 +487,37 @@ def test_the_harness_checks_what_training_calls_for_subclasses():
 
 
 class TiedDecoder(layers.Layer):
-    """Uses the encoder's kernel, transposed; holds the encoder in an attribute or a list."""
+    """Uses the encoder's kernel, transposed, held as the encoder in an attribute or a
+    list, or as the kernel itself."""
 
-    def __init__(self, encoder, in_list=False, **kwargs):
+    def __init__(self, encoder, held="attribute", **kwargs):
         super().__init__(**kwargs)
-        if in_list:
+        self.held = held
+        if held == "list":
             self.tied = [encoder]
-        else:
+        elif held == "attribute":
             self.encoder = encoder
+        else:
+            self.kernel_of_encoder = encoder.kernel
 
     def call(self, inputs):
-        encoder = self.tied[0] if hasattr(self, "tied") else self.encoder
-        return inputs @ ops.transpose(encoder.kernel)
+        kernel = {"list": lambda: self.tied[0].kernel, "attribute": lambda: self.encoder.kernel,
+                  "variable": lambda: self.kernel_of_encoder}[self.held]()
+        return inputs @ ops.transpose(kernel)
 
 
-@pytest.mark.parametrize("in_list", [False, True])
+@pytest.mark.parametrize("held", ["attribute", "list", "variable"])
 @pytest.mark.parametrize("decoder_first", [False, True])
-def test_tied_weights_get_the_gradient_of_every_layer_using_them(float64, rng, in_list,
+def test_tied_weights_get_the_gradient_of_every_layer_using_them(float64, rng, held,
                                                                  decoder_first):
     encoder = layers.Dense(2, activation="tanh", name="encoder")
+    if held == "variable":
+        encoder.build((None, 3))  # the kernel must exist to be held
     if decoder_first:  # the decoder holds the encoder before the model takes it
-        model = mk.Sequential([mk.Input((3,)), encoder, TiedDecoder(encoder, in_list)])
+        model = mk.Sequential([mk.Input((3,)), encoder, TiedDecoder(encoder, held)])
     else:
         model = mk.Sequential([mk.Input((3,)), encoder])
-        model.add(TiedDecoder(encoder, in_list))
+        model.add(TiedDecoder(encoder, held))
     assert [w.path for w in model.trainable_weights] == ["encoder/kernel", "encoder/bias"]
     model.compile(optimizer=optimizers.SGD(0.1), loss="mse")
     x = rng.normal(size=(32, 3))
@@ -529,12 +536,11 @@ def test_references_that_are_not_ties_keep_the_hand_written_backward():
             super().__init__(**kwargs)
             self.inner = layers.Dense(2)
             self.inner.owner_ref = [self]  # a back-reference to its ancestor
-            self.elsewhere = [other.layers[0]]  # a layer of another model
+            self.me = [self]
 
         def call(self, inputs):
             return self.inner(inputs)
 
-    other = mk.Sequential([mk.Input((3,)), layers.Dense(2)])
     model = mk.Sequential([mk.Input((3,)), Outer(), layers.Dense(1)])
     model.compile(optimizer="sgd", loss="mse")
     assert not model._step_plan().tied
@@ -560,3 +566,26 @@ def test_an_activation_layer_changing_its_logits_trains_on_what_it_evaluates(rng
     assert model._step_plan().fused_loss is None
     expected = model.evaluate(x, y, batch_size=32, verbose=0)
     assert model.train_on_batch(x, y) == pytest.approx(expected, rel=1e-5)
+
+
+def test_a_layer_holding_another_models_layer_is_refused():
+    class Wrap(layers.Layer):
+        def __init__(self, inner, **kwargs):
+            super().__init__(**kwargs)
+            self.inner = inner
+
+        def call(self, inputs):
+            return self.inner(inputs)
+
+    class Listing(layers.Layer):
+        def __init__(self, inner, **kwargs):
+            super().__init__(**kwargs)
+            self.watched = [inner]
+
+        def call(self, inputs):
+            return inputs
+
+    base = mk.Sequential([mk.Input((3,)), layers.Dense(2)])
+    for holder in (Wrap(base.layers[0]), Listing(base.layers[0])):
+        with pytest.raises(ValueError, match="one model only"):
+            mk.Sequential([mk.Input((3,)), holder])

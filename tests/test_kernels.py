@@ -1,5 +1,7 @@
 """The compiled update kernels (numba, the ``fast`` extra): the same numbers as numpy."""
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -80,9 +82,42 @@ def test_jit_compile_is_checked_and_saved(monkeypatch, tmp_path):
     model.save(tmp_path / "m.keras")
     assert mk.models.load_model(tmp_path / "m.keras").jit_compile is False
     monkeypatch.setattr(kernels, "available", lambda: False)
-    with pytest.raises(ImportError, match="numba"):
+    with pytest.raises(ImportError, match="numba is not installed"):
         model.compile(optimizer="adam", loss="mse", jit_compile=True)
     assert model.jit_compile is False  # the failed compile changed nothing
+
+
+@needs_numba
+def test_a_file_saved_with_kernels_loads_where_numba_cannot_be_had(monkeypatch, tmp_path):
+    _mlp(0, "adam", True).save(tmp_path / "m.keras")
+    monkeypatch.setattr(kernels, "available", lambda: False)
+    loaded = mk.models.load_model(tmp_path / "m.keras")
+    assert loaded.jit_compile == "auto" and not loaded._step_plan().jit
+
+
+def test_without_a_working_numba_steps_take_the_numpy_path(monkeypatch, rng):
     monkeypatch.setattr(kernels, "_compiled", {})
-    with pytest.raises(ImportError, match="numba"):
-        kernels.get("adam")
+    monkeypatch.setitem(sys.modules, "numba", None)  # installed, but its import fails
+    x = rng.normal(size=(64, 6)).astype("float32")
+    y = rng.integers(0, 3, 64)
+    expected = _mlp(3, "adam", False).fit(x, y, epochs=2, verbose=0).history["loss"]
+    model = _mlp(3, "adam", "auto")
+    assert model.fit(x, y, epochs=2, verbose=0).history["loss"] == expected
+    assert kernels.get("adam") is None and "failed to import" in kernels.problem()
+    with pytest.raises(ImportError, match="failed to import"):
+        model.compile(optimizer="adam", loss="mse", jit_compile=True)
+
+
+def test_weights_the_kernels_do_not_cover_take_the_numpy_path(rng):
+    x = rng.normal(size=(32, 3)).astype("float32")
+    y = rng.normal(size=(32, 1)).astype("float32")
+    runs = []
+    for jit in (False, "auto"):
+        mk.utils.set_random_seed(1)
+        model = mk.Sequential([mk.Input((3,)), layers.Dense(4),
+                               layers.Dense(1, dtype="float16")])
+        model.compile(optimizer="adamw", loss="mse", jit_compile=jit)
+        model.fit(x, y, epochs=2, verbose=0)
+        runs.append([w.numpy() for w in model.weights] + [model.optimizer.iterations])
+    for a, b in zip(*runs):
+        np.testing.assert_array_equal(a, b)

@@ -221,3 +221,33 @@ def test_input_takes_keras_batch_shape_and_batch_size():
         layers.Input((4,), batch_shape=(None, 4))
     with pytest.raises(ValueError, match="batch_size"):
         layers.Input((4,), batch_size=0)
+    assert layers.Input(batch_shape=(8, 4), batch_size=8).shape == (4,)
+    for bad in (("x", 4), (-3, 4), (8, 4)):
+        with pytest.raises(ValueError, match="batch_shape"):
+            layers.Input(batch_shape=bad, batch_size=16)
+
+
+def test_build_by_hand_marks_only_a_finished_build():
+    class Failing(layers.Dense):
+        def build(self, input_shape):
+            super().build(input_shape)
+            raise RuntimeError("not this time")
+
+    class Keyword(layers.Layer):
+        def build(self, shape):
+            self.w = self.add_weight((shape[-1],), name="w")
+
+        def call(self, inputs):
+            return inputs * self.w
+
+    failing = Failing(2)
+    with pytest.raises(RuntimeError):
+        failing.build((None, 3))
+    assert not failing.built
+    keyword = Keyword()
+    keyword.build(shape=(None, 3))
+    assert keyword.built and keyword.input_shape == (None, 3)
+    dense = layers.Dense(2)
+    with pytest.raises(TypeError):
+        dense.build(None)
+    assert not dense.built

@@ -526,7 +526,7 @@ _BASE_ARGUMENTS = ("name", "trainable", "dtype", "input_shape", "input_dim")
 
 # Attributes that never hold sublayers: back-references, bookkeeping and per-step state.
 _INTERNAL = frozenset({"_parent", "_owner", "_tracked", "_variables", "_sublayer_cache",
-                       "_cache", "_vjp", "_constructor_arguments"})
+                       "_cache", "_vjp", "_constructor_arguments", "_build_depth"})
 
 
 def _is_ancestor(layer, of):
@@ -595,17 +595,25 @@ def has_own_backward(cls):
 
 def _marks_built(build):
     """``build`` that leaves the layer built, as Keras 3's does: a user may call
-    ``layer.build(shape)`` directly and then use the layer (its input shape, batch axis
-    first, is recorded and checked at each call)."""
+    ``layer.build(shape)`` directly and then use the layer (a shape given with the batch
+    axis first is recorded and checked at each call). Only the outermost ``build`` of a
+    ``super().build(...)`` chain marks the layer, and only if it returns."""
     if getattr(build, "marks_built", False):
         return build
 
     @functools.wraps(build)
-    def build_and_mark(self, input_shape, *args, **kwargs):
-        result = build(self, input_shape, *args, **kwargs)
-        if not self.built:
+    def build_and_mark(self, *args, **kwargs):
+        depth = self.__dict__.get("_build_depth", 0)
+        self.__dict__["_build_depth"] = depth + 1
+        try:
+            result = build(self, *args, **kwargs)
+        finally:
+            self.__dict__["_build_depth"] = depth
+        if depth == 0 and not self.built:
             self.built = True
-            self.input_shape = (None,) + tuple(input_shape[1:])
+            shape = args[0] if args else next(iter(kwargs.values()), None)
+            if isinstance(shape, (tuple, list)) and shape:
+                self.input_shape = (None,) + tuple(shape[1:])
         return result
 
     build_and_mark.marks_built = True

@@ -27,12 +27,18 @@ class Input(Layer):
                  **kwargs):
         validation.check_int("batch_size", batch_size, minimum=1, allow_none=True)
         if batch_shape is not None:
+            batch = batch_shape[0] if isinstance(batch_shape, (tuple, list)) and batch_shape \
+                else None
             if shape is not None or not isinstance(batch_shape, (tuple, list)) \
-                    or len(batch_shape) < 2:
+                    or len(batch_shape) < 2 or not (batch is None or (
+                        isinstance(batch, numbers.Integral) and not isinstance(batch, bool)
+                        and batch > 0)) \
+                    or (batch is not None and batch_size is not None and batch != batch_size):
                 raise ValueError(
-                    "Argument `batch_shape` of Input must be a tuple (batch, features...) "
-                    f"given instead of `shape`, got batch_shape={batch_shape!r} and "
-                    f"shape={shape!r}.")
+                    "Argument `batch_shape` of Input must be a tuple (batch, features...), "
+                    "the batch None or a positive int agreeing with `batch_size`, given "
+                    f"instead of `shape`; got batch_shape={batch_shape!r}, shape={shape!r}, "
+                    f"batch_size={batch_size!r}.")
             shape = tuple(batch_shape[1:])
         if isinstance(shape, numbers.Integral):
             shape = (shape,)

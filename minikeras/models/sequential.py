@@ -124,6 +124,15 @@ class Sequential(Trainer):
                 f"Argument `layer` is named {layer.name!r}, like a layer already in the model; "
                 "layer names in a model must be unique."
             )
+        for inner in layer._flatten_layers():
+            for held in inner._referenced_layers():
+                if held._owner is not None and held._owner is not self:
+                    raise ValueError(
+                        f"Argument `layer` ({layer.name!r}) holds layer {held.name!r} of model "
+                        f"{held._owner.name!r}; a layer can be used in one model only (tied "
+                        "weights within one model are fine). Copy it with "
+                        "from_config(get_config()) and set_weights, or pop() it from its model."
+                    )
 
     def get_layer(self, name=None, index=None):
         """The layer called ``name``, or at position ``index`` of :attr:`layers` (which wins

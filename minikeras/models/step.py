@@ -32,14 +32,20 @@ def can_fuse_output(layer):
 
 
 def has_tied_layers(layers):
-    """True if one of ``layers`` (a model's) uses another: a layer held by two of them, or
-    by a layer inside one of them while it belongs to another (tied weights)."""
+    """True if one of ``layers`` (a model's) uses another's weights (tied weights): a layer
+    held by two of them, a layer held by a layer inside one of them while it belongs to
+    another, or a weight of one kept in an attribute of another."""
     groups = [top._flatten_layers() for top in layers]
     members = {id(layer) for group in groups for layer in group}
     if len(members) != sum(len(group) for group in groups):
         return True
-    return any(id(held) in members and not any(held is g for g in group)
-               for group in groups for layer in group for held in layer._referenced_layers())
+    if any(id(held) in members and not any(held is g for g in group)
+           for group in groups for layer in group for held in layer._referenced_layers()):
+        return True
+    owned = {id(w): i for i, group in enumerate(groups) for layer in group
+             for w in layer._variables}
+    return any(owned.get(id(w), i) != i for i, group in enumerate(groups) for layer in group
+               for w in layer._tracked.values())
 
 
 def unique(items):

@@ -64,22 +64,21 @@ class Trainer:
         jit_compile : {"auto", True, False}
             Whether the optimizer steps run compiled kernels (:mod:`minikeras.optimizers.kernels`:
             Adam in one pass over the weights instead of twelve, bit for bit the same
-            numbers). "auto" uses them if numba is installed (``pip install
-            'minikeras[fast]'``), True requires numba, False never uses them. Keras'
-            argument of the same name chooses XLA; here it chooses numba.
+            numbers). "auto" uses them if numba is installed and works (``pip install
+            'minikeras[fast]'``), True requires numba, False never uses them; weights
+            other than float32 and float64 always take the numpy path. Keras' argument of
+            the same name chooses XLA; here it chooses numba. A file saved with True loads
+            as "auto" where numba cannot be had.
 
         Raises
         ------
         ImportError
-            If ``jit_compile=True`` and numba is not installed.
+            If ``jit_compile=True`` and numba cannot be imported.
         """
         validation.check_choice("gradients", gradients, _GRADIENT_MODES)
         validation.check_choice("jit_compile", jit_compile, _JIT_CHOICES)
-        if jit_compile is True and not kernels.available():
-            raise ImportError(
-                "Argument `jit_compile` is True, but the compiled kernels need numba: pip "
-                "install 'minikeras[fast]', or pass jit_compile='auto' or False."
-            )
+        if jit_compile is True:
+            kernels.require()  # numba imports, or ImportError saying why not
         if optimizer is None or loss is None:
             missing = "optimizer" if optimizer is None else "loss"
             raise ValueError(f"Argument `{missing}` of compile is required, got None.")
@@ -142,7 +141,7 @@ class Trainer:
                      metrics=[m if isinstance(m, str) and ">" not in m
                               else metrics_module.get(m, custom_objects) for m in metrics],
                      gradients=config.get("gradients", "backprop"),
-                     jit_compile=config.get("jit_compile", "auto"))
+                     jit_compile=_usable_jit(config.get("jit_compile", "auto")))
 
     @property
     def metrics(self):
@@ -507,6 +506,17 @@ class Trainer:
             raise RuntimeError(
                 f"You must call compile() before {method}(): the model has no loss or optimizer."
             )
+
+
+def _usable_jit(jit_compile):
+    """A saved ``jit_compile``, with True read as "auto" where numba cannot be had: the
+    kernels give the numpy path's numbers, so a file loads anywhere."""
+    if jit_compile is True:
+        try:
+            kernels.require()
+        except ImportError:
+            return "auto"
+    return jit_compile
 
 
 def _is_accuracy(identifier):

@@ -68,10 +68,13 @@ class Adam(Optimizer):
         if self.amsgrad or not defined_below(type(self), "compiled_update_step", "update_step"):
             return None
         kernel = kernels.get("adam")
+        if kernel is None:  # numba missing or broken: numpy it is
+            return None
 
         def update_step(gradient, variable, learning_rate, slots, scratch):
             arrays = (gradient, variable, slots[0], slots[1])
-            if not all(a.flags.c_contiguous for a in arrays):  # (packed stretches are)
+            if variable.dtype not in kernels.DTYPES \
+                    or not all(a.flags.c_contiguous for a in arrays):  # (packed stretches are)
                 return self.update_step(gradient, variable, learning_rate, slots, scratch)
             kernel(*[a.reshape(-1) for a in arrays], *self._rates(variable.dtype, learning_rate))
 

@@ -194,15 +194,16 @@ class Optimizer(Configurable):
         back-propagation writes them); the training loop's form of :meth:`apply_gradients`.
 
         With ``jit=True`` the step runs this optimizer's :meth:`compiled_update_step` if it
-        has one (the same numbers, fewer passes over memory).
+        has one that can be had (the same numbers, fewer passes over memory), else
+        :meth:`update_step`.
         """
         self._step(variables, self._segments(variables), jit)
 
     def _step(self, variables, segments, jit=False):
+        update_step = (jit and self.compiled_update_step()) or self.update_step
         self._clip(variables)
         learning_rate = self.current_learning_rate()
         self.before_update(variables, learning_rate)
-        update_step = (jit and self.compiled_update_step()) or self.update_step
         for segment in segments:
             update_step(segment.grad, segment.value, learning_rate, segment.slots,
                         segment.scratch)

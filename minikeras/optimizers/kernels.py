@@ -6,12 +6,15 @@ fifth of a training step. With `numba <https://numba.pydata.org>`_ installed (th
 ``minikeras[fast]`` extra), a kernel here updates each entry once, doing the same float
 operations in the same order in the variables' dtype: no fast-math and no fused
 multiply-add, so the results are bit for bit those of the numpy path (the tests compare
-them). numba is imported, and a kernel compiled (about half a second, cached on disk
-afterwards), only when a training step first asks for it.
+them). numba is imported, and a kernel compiled (about half a second; cached on disk
+where numba finds a writable place), only when a training step first asks for it.
 
 Which steps use a kernel is the model's choice: ``compile(jit_compile="auto")`` (the
-default) uses them when numba is installed, ``True`` requires them, ``False`` never uses
-them.
+default) uses them when numba is installed and works, ``True`` requires numba (checked at
+``compile``), ``False`` never uses them. Whenever a kernel cannot be had (numba fails to
+import, say, being older than the installed numpy), the numpy path runs instead and
+:func:`problem` says why. Kernels exist for float32 and float64 weights; others take the
+numpy path too.
 """
 
 import functools
@@ -19,36 +22,65 @@ import importlib.util
 
 import numpy as np
 
-__all__ = ["available", "get"]
+__all__ = ["DTYPES", "available", "get", "problem", "require"]
+
+#: The weight dtypes the kernels are compiled for.
+DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 @functools.lru_cache(maxsize=None)
 def available():
-    """True if numba can be imported (looked up once, without importing it)."""
+    """True if numba is installed (looked up once, without importing it)."""
     return importlib.util.find_spec("numba") is not None
 
 
 def get(name):
-    """The compiled kernel ``name`` ("adam"), compiled on first use.
+    """The compiled kernel ``name`` ("adam"), made on first use; None if numba cannot be
+    imported or the kernel made (then :func:`problem` says why)."""
+    if name not in _compiled:
+        _compiled[name] = _make(name)
+    return _compiled[name]
 
-    Raises
-    ------
-    ImportError
-        If numba is not installed.
-    """
-    kernel = _compiled.get(name)
-    if kernel is None:
-        if not available():
-            raise ImportError(
-                "Compiled update kernels need numba: pip install 'minikeras[fast]' (or "
-                "compile the model with jit_compile=False)."
-            )
+
+def require():
+    """Import numba now, or raise ImportError saying why the kernels cannot be had."""
+    numba = _numba()
+    if numba is None:
+        raise ImportError(f"The compiled kernels need numba, and {problem()} (pip install "
+                          "'minikeras[fast]', or compile with jit_compile='auto' or False).")
+
+
+def problem():
+    """Why no kernel could be had, or None."""
+    return _problems[-1] if _problems else None
+
+
+def _numba():
+    if not available():
+        _problems.append("numba is not installed")
+        return None
+    try:
         import numba
-        # error_model="numpy": a division by zero gives inf or nan as numpy's does, and no
-        # Python-exception check per entry keeps the loop vectorised.
-        kernel = _compiled[name] = numba.njit(cache=True, nogil=True, error_model="numpy")(
-            _LOOPS[name])
-    return kernel
+    except Exception as error:  # an installed numba may not work with this numpy
+        _problems.append(f"numba failed to import ({type(error).__name__}: {error})")
+        return None
+    return numba
+
+
+def _make(name):
+    numba = _numba()
+    if numba is None:
+        return None
+    # error_model="numpy": a division by zero gives inf or nan as numpy's does, and no
+    # Python-exception check per entry keeps the loop vectorised. The compiled code is
+    # cached on disk where numba finds a writable place, else made once per process.
+    for cache in (True, False):
+        try:
+            return numba.njit(cache=cache, nogil=True, error_model="numpy")(_LOOPS[name])
+        except Exception as error:  # (no writable cache location, say)
+            _problems.append(f"numba could not make the kernel {name!r} "
+                             f"({type(error).__name__}: {error})")
+    return None
 
 
 def _adam_loop(gradient, variable, m, v, c1, c2, alpha, epsilon):
@@ -64,4 +96,5 @@ def _adam_loop(gradient, variable, m, v, c1, c2, alpha, epsilon):
 
 
 _LOOPS = {"adam": _adam_loop}
-_compiled = {}
+_compiled = {}  # name -> compiled kernel, or None if it could not be made
+_problems = []  # what went wrong in this process, last last

@@ -10,6 +10,10 @@ import contextlib
 import inspect
 import threading
 
+import numpy as np
+
+from .hierarchy import defined_below
+
 __all__ = ["Configurable", "Registry", "serialize", "snake_case", "register_serializable",
            "registered_name", "function_name", "get_custom_objects", "custom_object_scope"]
 
@@ -81,7 +85,8 @@ class Configurable:
     same name, so ``type(obj).from_config(obj.get_config())`` rebuilds an equal object. An
     argument kept under another name (``self.deg = degree``) is taken as it was passed, as
     Keras 3 records constructor arguments, if it is a number, string, bool, None, a
-    configurable object or a list, tuple or dict of those. Nested configurable values are
+    configurable object or a list, tuple or dict of those, and the class did not write a
+    ``get_config`` for its ``__init__`` (that one decides alone). Nested configurable values are
     stored as ``{"class_name", "config"}`` dicts, which every family's ``get`` accepts back.
     """
 
@@ -93,7 +98,10 @@ class Configurable:
     def get_config(self):
         """Return the constructor arguments of this object as a JSON-friendly dict."""
         config = {}
-        passed = self.__dict__.get("_constructor_arguments", {})
+        # Arguments passed count only where no get_config was written for this __init__
+        # (one that was says what to keep, perhaps under other names).
+        passed = ({} if defined_below(type(self), "get_config", "__init__")
+                  else self.__dict__.get("_constructor_arguments", {}))
         for name, param in inspect.signature(type(self).__init__).parameters.items():
             if name == "self" or param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
                 continue
@@ -135,18 +143,33 @@ def _recordable_arguments(cls, args, kwargs):
         return {}
     named = [p.name for p in list(signature.parameters.values())[1:]
              if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
-    return {name: value for name, value in bound.arguments.items()
-            if name in named and _recordable(value)}
+    recorded = {}
+    for name, value in bound.arguments.items():
+        value = _recordable(value) if name in named else _NOT_RECORDABLE
+        if value is not _NOT_RECORDABLE:
+            recorded[name] = value
+    return recorded
+
+
+_NOT_RECORDABLE = object()
 
 
 def _recordable(value):
+    """``value`` as a config holds it (numpy scalars as Python numbers), or
+    ``_NOT_RECORDABLE``."""
+    if isinstance(value, np.generic) and value.ndim == 0 and value.dtype.kind in "biuf":
+        return value.item()
     if value is None or isinstance(value, (bool, int, float, str, Configurable)):
-        return True
+        return value
     if isinstance(value, (list, tuple)):
-        return all(_recordable(v) for v in value)
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and _recordable(v) for k, v in value.items())
-    return False
+        items = [_recordable(v) for v in value]
+        return _NOT_RECORDABLE if any(i is _NOT_RECORDABLE for i in items) \
+            else type(value)(items)
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        items = {k: _recordable(v) for k, v in value.items()}
+        return _NOT_RECORDABLE if any(i is _NOT_RECORDABLE for i in items.values()) \
+            else items
+    return _NOT_RECORDABLE
 
 
 def _serialize_value(value):

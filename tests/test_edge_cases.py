@@ -585,7 +585,34 @@ def test_a_layer_holding_another_models_layer_is_refused():
         def call(self, inputs):
             return inputs
 
-    base = mk.Sequential([mk.Input((3,)), layers.Dense(2)])
-    for holder in (Wrap(base.layers[0]), Listing(base.layers[0])):
+    class Outer(layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.inner = layers.Dense(2)
+
+        def call(self, inputs):
+            return self.inner(inputs)
+
+    class HoldsWeight(layers.Layer):
+        def __init__(self, weight, in_list=False, **kwargs):
+            super().__init__(**kwargs)
+            if in_list:
+                self.weights_used = [weight]
+            else:
+                self.weight_used = weight
+
+        def call(self, inputs):
+            return inputs
+
+    base = mk.Sequential([mk.Input((3,)), layers.Dense(2), Outer()])
+    for holder in (Wrap(base.layers[0]), Listing(base.layers[0]), Wrap(base.layers[1].inner)):
         with pytest.raises(ValueError, match="one model only"):
             mk.Sequential([mk.Input((3,)), holder])
+    assert base.layers[1].inner._root() is base.layers[1]  # not taken over by the wrapper
+    with pytest.raises(ValueError, match="outside this model"):
+        mk.Sequential([mk.Input((3,)), HoldsWeight(base.layers[0].kernel)])
+    encoder = layers.Dense(3)
+    model = mk.Sequential([mk.Input((3,)), encoder])
+    with pytest.raises(ValueError, match="assign each to an attribute"):
+        model.add(HoldsWeight(encoder.kernel, in_list=True))
+    assert len(model.layers) == 1

@@ -121,3 +121,26 @@ def test_weights_the_kernels_do_not_cover_take_the_numpy_path(rng):
         runs.append([w.numpy() for w in model.weights] + [model.optimizer.iterations])
     for a, b in zip(*runs):
         np.testing.assert_array_equal(a, b)
+
+
+@needs_numba
+def test_a_kernel_that_fails_to_compile_leaves_the_numpy_path(monkeypatch, rng):
+    def broken(gradient, variable, m, v, c1, c2, alpha, epsilon):
+        variable[0] = "not a number"  # numba cannot type this
+
+    monkeypatch.setattr(kernels, "_compiled", {})
+    monkeypatch.setitem(kernels._LOOPS, "adam", (broken, kernels._LOOPS["adam"][1]))
+    x = rng.normal(size=(64, 6)).astype("float32")
+    y = rng.integers(0, 3, 64)
+    expected = _mlp(5, "adamw", False).fit(x, y, epochs=2, verbose=0).history["loss"]
+    assert _mlp(5, "adamw", "auto").fit(x, y, epochs=2, verbose=0).history["loss"] == expected
+    assert kernels.get("adam") is None and "could not compile" in kernels.problem()
+
+
+def test_numbas_switched_off_compiler_is_not_used(monkeypatch):
+    if not kernels.available():
+        pytest.skip("numba is not installed")
+    import numba
+    monkeypatch.setattr(numba.config, "DISABLE_JIT", True)
+    monkeypatch.setattr(kernels, "_compiled", {})
+    assert kernels.get("adam") is None and "NUMBA_DISABLE_JIT" in kernels.problem()

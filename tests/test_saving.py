@@ -594,3 +594,37 @@ def test_arguments_kept_under_other_names_save_load_and_clone(tmp_path):
     for copy_ in (mk.models.load_model(tmp_path / "m.keras"), mk.models.clone_model(model),
                   pickle.loads(pickle.dumps(model)), copy.deepcopy(model)):
         assert copy_.layers[0].deg == 2 and copy_.layers[0].c.shape == (2, 2)
+
+
+@mk.saving.register_keras_serializable(package="Tests")
+class OwnConfigUnderOtherKey(layers.Layer):
+    """Writes its own get_config/from_config, with the argument under another key."""
+
+    def __init__(self, factor=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self._factor = factor
+
+    def get_config(self):
+        return {**super().get_config(), "scale": self._factor}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        return cls(factor=config.pop("scale"), **config)
+
+    def call(self, inputs):
+        return inputs * self._factor
+
+
+def test_a_written_get_config_is_not_second_guessed(tmp_path):
+    model = mk.Sequential([mk.Input((2,)), OwnConfigUnderOtherKey(factor=2.0)])
+    model.compile(optimizer="sgd", loss="mse")
+    assert "factor" not in model.layers[0].get_config()
+    model.save(tmp_path / "m.keras")
+    for copy_ in (mk.models.load_model(tmp_path / "m.keras"), mk.models.clone_model(model)):
+        assert copy_.layers[0]._factor == 2.0
+
+
+def test_numpy_numbers_passed_to_a_constructor_are_recorded():
+    assert RenamedArguments(np.int64(2)).get_config()["degree"] == 2
+    assert type(RenamedArguments(np.int64(2)).get_config()["degree"]) is int

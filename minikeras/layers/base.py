@@ -135,20 +135,20 @@ class Layer(Configurable):
 
     def _claim(self, layer, place, direct):
         """Make ``layer`` a sublayer at ``place`` (its weight paths start there) and return
-        True, unless it is this layer or an ancestor, a layer of a model, or, when kept in a
-        container, a layer held by another layer. An unbuilt layer in a container follows
-        its place (a list may change before the layer is built)."""
+        True, unless it is this layer or an ancestor, a layer of a model, or a layer another
+        layer holds. An unbuilt layer in a container follows its place (a list may change
+        before the layer is built)."""
         if _is_ancestor(layer, self) or layer._owner is not None:
             return False
-        if direct:
-            layer._parent = (self, place)
-            return True
         parent = layer._parent
         if parent is not None and parent[0] is not self:
             if parent[0]._holds(layer):
                 return False  # another layer's
             parent[0]._forget_sublayers()  # it let the layer go
             layer._parent = parent = None
+        if direct:
+            layer._parent = (self, place)
+            return True
         if parent is None or (not layer.built and not layer._held_directly()):
             layer._parent = (self, place)
         return True
@@ -164,11 +164,25 @@ class Layer(Configurable):
         container."""
         return any(held is layer for held in self._referenced_layers())
 
+    def _weights_in_containers(self):
+        """The variables this layer keeps inside list, tuple or dict attributes (where
+        autograd cannot reach them)."""
+        return [held for name, value in self.__dict__.items()
+                if name not in _INTERNAL and not isinstance(value, Variable)
+                for _, held in _held(name, value, Variable)]
+
     def _referenced_layers(self):
         """Every layer this layer's attributes hold, directly or in containers, whether
         they are its sublayers or not (a model's layer it uses: tied weights)."""
         return [held for name, value in self.__dict__.items() if name not in _INTERNAL
                 for _, held in _held_layers(name, value)]
+
+    def _root(self):
+        """The outermost layer holding this one (this layer if none does)."""
+        layer = self
+        while layer._parent is not None:
+            layer = layer._parent[0]
+        return layer
 
     def _leave_holder(self):
         """Stop being another layer's sublayer (a model is taking this layer: it stays the
@@ -212,10 +226,7 @@ class Layer(Configurable):
             for place, layer in _held_layers(name, value):
                 if any(layer is f for f in found):
                     continue
-                if isinstance(value, Layer):  # assigned directly: claimed then
-                    if not _is_ancestor(layer, self) and layer._owner is None:
-                        found.append(layer)
-                elif self._claim(layer, place, direct=False):
+                if self._claim(layer, place, direct=isinstance(value, Layer)):
                     found.append(layer)
         return found
 
@@ -538,11 +549,17 @@ def _is_ancestor(layer, of):
     return False
 
 
-def _held_layers(name, value, _seen=None):
+def _held_layers(name, value):
     """``(place, layer)`` for the layers an attribute ``name`` holds: the value itself, or
     the items of a list, tuple or dict, nested or not (``place`` is ``"<name>_<index or
     key>"``, ``"grid_0_1"`` for ``grid[0][1]``)."""
-    if isinstance(value, Layer):
+    return _held(name, value, Layer)
+
+
+def _held(name, value, kind, _seen=None):
+    """``(place, object)`` for the objects of class ``kind`` an attribute holds (see
+    :func:`_held_layers`)."""
+    if isinstance(value, kind):
         return [(name, value)]
     if isinstance(value, (list, tuple)):
         items = enumerate(value)
@@ -554,8 +571,8 @@ def _held_layers(name, value, _seen=None):
     if id(value) in seen:  # a container holding itself
         return []
     seen.add(id(value))
-    return [held for key, item in items if isinstance(item, (Layer, list, tuple, dict))
-            for held in _held_layers(f"{name}_{key}", item, seen)]
+    return [held for key, item in items if isinstance(item, (kind, list, tuple, dict))
+            for held in _held(f"{name}_{key}", item, kind, seen)]
 
 _training_cache = {}
 

@@ -64,6 +64,9 @@ def _numba():
     except Exception as error:  # an installed numba may not work with this numpy
         _problems.append(f"numba failed to import ({type(error).__name__}: {error})")
         return None
+    if numba.config.DISABLE_JIT:  # its "compiled" functions would be plain Python loops
+        _problems.append("numba's compiler is switched off (NUMBA_DISABLE_JIT)")
+        return None
     return numba
 
 
@@ -71,15 +74,21 @@ def _make(name):
     numba = _numba()
     if numba is None:
         return None
+    loop, arguments = _LOOPS[name]
     # error_model="numpy": a division by zero gives inf or nan as numpy's does, and no
-    # Python-exception check per entry keeps the loop vectorised. The compiled code is
-    # cached on disk where numba finds a writable place, else made once per process.
+    # Python-exception check per entry keeps the loop vectorised. Compiled here for each
+    # dtype, so that any failure shows now and not in the middle of a step; cached on disk
+    # where numba finds a writable place, else made once per process.
+    errors = []
     for cache in (True, False):
         try:
-            return numba.njit(cache=cache, nogil=True, error_model="numpy")(_LOOPS[name])
-        except Exception as error:  # (no writable cache location, say)
-            _problems.append(f"numba could not make the kernel {name!r} "
-                             f"({type(error).__name__}: {error})")
+            kernel = numba.njit(cache=cache, nogil=True, error_model="numpy")(loop)
+            for dtype in DTYPES:
+                kernel.compile(arguments(numba.from_dtype(dtype)))
+            return kernel
+        except Exception as error:  # (no writable cache location, a numba that fails)
+            errors.append(f"{type(error).__name__}: {error}")
+    _problems.append(f"numba could not compile the kernel {name!r} ({errors[-1]})")
     return None
 
 
@@ -95,6 +104,11 @@ def _adam_loop(gradient, variable, m, v, c1, c2, alpha, epsilon):
         variable[i] = variable[i] - (m_i * alpha) / (np.sqrt(v_i) + epsilon)
 
 
-_LOOPS = {"adam": _adam_loop}
+def _adam_signature(real):
+    array = real[::1]
+    return (array, array, array, array, real, real, real, real)
+
+
+_LOOPS = {"adam": (_adam_loop, _adam_signature)}  # name -> (loop, its argument types)
 _compiled = {}  # name -> compiled kernel, or None if it could not be made
 _problems = []  # what went wrong in this process, last last

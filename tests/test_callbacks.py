@@ -380,3 +380,18 @@ def test_csv_logger_refuses_to_append_other_columns_and_writes_arrays_on_one_lin
     model.fit(x, yy, epochs=1, verbose=0, callbacks=[callbacks.CSVLogger(tmp_path / "f1.csv")])
     lines = (tmp_path / "f1.csv").read_text().splitlines()
     assert len(lines) == 2 and lines[1].count("[") == 1
+
+
+def test_model_checkpoint_refuses_an_unsaveable_model_before_training(tmp_path):
+    x, y = _data()
+    model = mk.Sequential([mk.Input((x.shape[1],)), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss=lambda y_true, y_pred: (y_true - y_pred) ** 2)
+    before = [w.numpy() for w in model.weights]
+    with pytest.raises(ValueError, match="ModelCheckpoint cannot save"):
+        model.fit(x, y, epochs=1, verbose=0,
+                  callbacks=[callbacks.ModelCheckpoint(str(tmp_path / "m.keras"))])
+    for a, b in zip(before, model.weights):
+        np.testing.assert_array_equal(a, b.numpy())
+    model.fit(x, y, epochs=1, verbose=0, callbacks=[callbacks.ModelCheckpoint(
+        str(tmp_path / "m.weights.h5"), save_weights_only=True)])
+    assert os.path.exists(tmp_path / "m.weights.h5")

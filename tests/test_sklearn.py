@@ -182,3 +182,15 @@ def test_a_failed_fit_leaves_the_estimator_as_it_was():
     with pytest.raises(ValueError, match="features"):
         warm.fit(x[:, :3], y)
     assert warm.n_features_in_ == 30 and warm.predict(x).shape == (len(x),)
+
+
+def test_a_classifier_with_the_wrong_number_of_outputs_gets_advice():
+    x, y = _breast_cancer()
+
+    def one_sigmoid(X, y_one_hot):
+        model = mk.Sequential([mk.Input((X.shape[1],)), mk.layers.Dense(1, "sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        return model
+
+    with pytest.raises(ValueError, match=r"Dense\(2, activation='softmax'\)"):
+        SKLearnClassifier(one_sigmoid).fit(x, y)

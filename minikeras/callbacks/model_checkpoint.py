@@ -59,6 +59,13 @@ class ModelCheckpoint(Callback):
         except (ValueError, IndexError, TypeError) as error:
             raise ValueError(f"Argument `filepath` {self.filepath!r} of ModelCheckpoint is "
                              f"not a valid template: {error}.") from None
+        if not self.save_weights_only:  # a model that cannot be saved: say so now
+            try:
+                self.model.get_config()
+                self.model.get_compile_config()
+            except ValueError as error:
+                raise ValueError(f"ModelCheckpoint cannot save this model: {error} (or pass "
+                                 "save_weights_only=True).") from None
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch

@@ -71,6 +71,7 @@ class _SKLearnModel(BaseEstimator):
             options = {"verbose": 0, **(self.fit_kwargs or {}), **kwargs}
             with self._randomness():
                 model = self.model_ if warm else self._new_model(X, targets)
+                self._check_outputs(model, X, targets)
                 self.history_ = model.fit(X, targets, **options).history
             self.model_ = model
         except BaseException:  # a failed fit leaves the estimator as it was
@@ -79,6 +80,10 @@ class _SKLearnModel(BaseEstimator):
             vars(self).update(fitted)
             raise
         return self
+
+    def _check_outputs(self, model, X, targets):
+        """Raise ValueError with advice if the model's outputs cannot fit ``targets``
+        (the classifier's check; the regressor leaves it to ``fit``)."""
 
     def _randomness(self):
         if self.random_state is None:
@@ -155,6 +160,16 @@ class SKLearnClassifier(ClassifierMixin, _SKLearnModel):
             self.classes_ = np.unique(y)
         indices = np.searchsorted(self.classes_, y)
         return np.eye(len(self.classes_), dtype=np.float32)[indices]
+
+    def _check_outputs(self, model, X, targets):
+        width = model.expected_output_shape(X.shape)[-1]
+        if width != targets.shape[1]:
+            raise ValueError(
+                f"SKLearnClassifier hands the model its {targets.shape[1]} classes one-hot "
+                f"encoded (as Keras' wrapper does), but the model has {width} output(s): end "
+                f"it with Dense({targets.shape[1]}, activation='softmax') and "
+                "categorical_crossentropy. (A single sigmoid output takes the 0/1 labels "
+                "themselves: train the Sequential directly.)")
 
     def predict_proba(self, X):
         """The model's outputs: one column per class of ``classes_``."""

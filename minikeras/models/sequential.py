@@ -131,8 +131,6 @@ class Sequential(Trainer):
         weights in containers: their gradients would be lost (tied weights within one
         model are fine)."""
         inner_layers = layer._flatten_layers()
-        ours = [inner for top in self._layers for inner in top._flatten_layers()]
-        weights = {id(w) for inner in inner_layers + ours for w in inner._variables}
         for inner in inner_layers:
             for held in inner._referenced_layers():
                 root = held._root()
@@ -144,7 +142,13 @@ class Sequential(Trainer):
                         f"{where}; a layer can be used in one model only (tied weights within "
                         "one model are fine). Copy it with from_config(get_config()) and "
                         "set_weights, or pop() it from its model.")
-            foreign = [w.path for w in inner._tracked.values() if id(w) not in weights]
+            borrowed = [w for w in inner._tracked.values()
+                        if not any(w is v for v in inner._variables)]
+            if borrowed:  # (rare: only then look through the model's weights)
+                weights = {id(w) for top in self._layers + [layer]
+                           for member in top._flatten_layers() for w in member._variables}
+                borrowed = [w for w in borrowed if id(w) not in weights]
+            foreign = [w.path for w in borrowed]
             hidden = [w.path for w in inner._weights_in_containers()]
             if foreign or hidden:
                 raise ValueError(

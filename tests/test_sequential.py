@@ -462,3 +462,20 @@ def test_random_architectures_backprop_equals_autograd(widths, hidden, head, bat
         assert max(e["autograd"] for e in report.values()) < 1e-7
     finally:
         mk.config.set_floatx(previous)
+
+
+def test_metrics_count_every_sample_once_whatever_the_weights(rng):
+    # Keras 3: sample and class weights weight the loss, not the compiled metrics
+    x = rng.normal(size=(40, 3)).astype("float32")
+    y = (x[:, 0] > 0).astype(int)
+    model = mk.Sequential([mk.Input((3,)), layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer=mk.optimizers.SGD(0.0), loss="binary_crossentropy",
+                  metrics=["accuracy"])
+    plain = model.evaluate(x, y, verbose=0, return_dict=True)
+    weights = np.where(y == 1, 3.0, 1.0)
+    weighted = model.evaluate(x, y, sample_weight=weights, verbose=0, return_dict=True)
+    assert weighted["accuracy"] == plain["accuracy"]
+    assert weighted["loss"] != plain["loss"]
+    history = model.fit(x, y, batch_size=40, epochs=1, class_weight={0: 1.0, 1: 3.0},
+                        shuffle=False, verbose=0).history
+    assert history["accuracy"] == [plain["accuracy"]]

@@ -229,6 +229,8 @@ class Trainer:
         class_weight : dict, optional
             ``{class index: weight}`` multiplying each sample's loss.
         sample_weight : array-like of shape (n,), optional
+            Multiplies each sample's loss. Both weight the loss only: the compiled metrics
+            count every sample once, as Keras 3's ``metrics`` do.
         initial_epoch : int
 
         Returns
@@ -320,7 +322,7 @@ class Trainer:
             else:
                 loss, outputs = self._step_plan().train_step(
                     xb, yb, wb, outputs=bool(self._resolved_metrics()))
-            self._track(loss, len(xb), yb, outputs, wb)
+            self._track(loss, len(xb), yb, outputs)
             if end_hooks:
                 callback_list.batch("on_train_batch_end", step, self._logs())
             if not math.isfinite(loss):
@@ -387,7 +389,7 @@ class Trainer:
         for step, (xb, yb, wb) in enumerate(utils.batches((x, y, sample_weight), batch_size)):
             callback_list.batch("on_test_batch_begin", step)
             outputs, loss = plan.outputs_and_loss(xb, yb, wb)
-            self._track(float(loss), len(yb), yb, outputs, wb)
+            self._track(float(loss), len(yb), yb, outputs)
             callback_list.batch("on_test_batch_end", step)
         logs = self._logs(extra_loss=plan.regularization_penalty())
         callback_list.call("on_test_end", logs)
@@ -430,7 +432,7 @@ class Trainer:
             loss, outputs = self.train_step(x, y, sample_weight)
         finally:
             self._clear_caches()
-        self._track(loss, len(x), y, outputs, sample_weight)
+        self._track(loss, len(x), y, outputs)
         return self._as_returned(self._logs(), return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
@@ -439,7 +441,7 @@ class Trainer:
         x, y, sample_weight = self._ready(*data_module.prepare_data(self, x, y, sample_weight))
         with no_state_updates():
             outputs, loss = self._step_plan().outputs_and_loss(x, y, sample_weight)
-        self._track(float(loss), len(x), y, outputs, sample_weight)
+        self._track(float(loss), len(x), y, outputs)
         return self._as_returned(
             self._logs(extra_loss=self._step_plan().regularization_penalty()), return_dict)
 
@@ -456,10 +458,12 @@ class Trainer:
         for m in self._resolved_metrics():
             m.reset_state()
 
-    def _track(self, loss, count, y, outputs, sample_weight):
+    def _track(self, loss, count, y, outputs):
+        """Add a batch to the running loss and to the metrics (which, as Keras 3's
+        ``metrics``, count every sample once: sample and class weights weight the loss)."""
         self._loss_tracker.update_state(loss, count)
         for m in self._resolved_metrics():
-            m.update_state(y, outputs, sample_weight)
+            m.update_state(y, outputs)
 
     @staticmethod
     def _as_returned(logs, return_dict):
@@ -492,7 +496,7 @@ class Trainer:
                 outputs, _ = self._step_plan().outputs_and_loss(x[:2], y[:2], weights)
             for metric in metrics:
                 try:
-                    copy.deepcopy(metric).update_state(y[:2], outputs, weights)
+                    copy.deepcopy(metric).update_state(y[:2], outputs)
                 except Exception as error:
                     raise ValueError(
                         f"Argument `metrics`: {metric.name!r} cannot score these targets "

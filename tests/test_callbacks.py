@@ -395,3 +395,10 @@ def test_model_checkpoint_refuses_an_unsaveable_model_before_training(tmp_path):
     model.fit(x, y, epochs=1, verbose=0, callbacks=[callbacks.ModelCheckpoint(
         str(tmp_path / "m.weights.h5"), save_weights_only=True)])
     assert os.path.exists(tmp_path / "m.weights.h5")
+
+
+def test_model_checkpoint_makes_its_folder(tmp_path):
+    x, y = _data()
+    path = tmp_path / "runs" / "one" / "m_{epoch}.keras"
+    _model().fit(x, y, epochs=2, verbose=0, callbacks=[callbacks.ModelCheckpoint(str(path))])
+    assert sorted(os.listdir(tmp_path / "runs" / "one")) == ["m_1.keras", "m_2.keras"]

@@ -19,7 +19,8 @@ class ModelCheckpoint(Callback):
     ----------
     filepath : str or path-like
         May hold ``str.format`` fields filled from the epoch (1-based, as Keras) and the
-        logs: ``"model_{epoch:02d}_{val_loss:.2f}.keras"``.
+        logs: ``"model_{epoch:02d}_{val_loss:.2f}.keras"``. Missing folders are made at the
+        first save, as Keras does.
     monitor : str, default "val_loss"
     verbose : int, default 0
     save_best_only : bool, default False
@@ -96,6 +97,9 @@ class ModelCheckpoint(Callback):
                       f"{current}, saving model to {self._path(epoch, logs, batch)}")
             self.best = current
         path = self._path(epoch, logs, batch)
+        folder = os.path.dirname(path)
+        if folder:  # as Keras does, the checkpoint's folder is made when first needed
+            os.makedirs(folder, exist_ok=True)
         if self.save_weights_only:
             self.model.save_weights(path)
         else:

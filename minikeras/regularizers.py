@@ -1,16 +1,23 @@
-"""Weight penalties added to the training loss, each with its analytic gradient."""
+"""Weight penalties added to the training loss, the built-in ones with their analytic
+gradient (autograd differentiates those you write)."""
 
+import autograd
 import numpy as np
 
 from . import ops, validation
-from .registry import Configurable, Registry
+from .hierarchy import defined_below
+from .registry import Configurable, Registry, function_name
 
-__all__ = ["Regularizer", "L1L2", "L1", "L2", "l1", "l2", "l1_l2", "get", "register",
-           "serialize"]
+__all__ = ["Regularizer", "FunctionRegularizer", "L1L2", "L1", "L2", "l1", "l2", "l1_l2",
+           "get", "register", "serialize"]
 
 
 class Regularizer(Configurable):
-    """Base class: ``penalty = regularizer(w)``; ``gradient(w)`` is d penalty / dw."""
+    """Base class: ``penalty = regularizer(w)``; ``gradient(w)`` is d penalty / dw.
+
+    Subclass it the Keras way, writing ``__call__(w)`` with ``minikeras.ops``: autograd
+    then supplies the gradient. A subclass may also write ``gradient`` by hand.
+    """
 
     def __call__(self, w):
         """The penalty for weight array ``w``, a scalar added to the training loss."""
@@ -18,11 +25,33 @@ class Regularizer(Configurable):
 
     def gradient(self, w):
         """d penalty / d w, an array shaped like ``w``: what back-propagation adds to the
-        weight's gradient."""
-        raise NotImplementedError
+        weight's gradient. Here autograd's, of :meth:`__call__`."""
+        return np.asarray(autograd.grad(self)(w), dtype=np.asarray(w).dtype)
+
+    def penalty_gradient(self, w):
+        """The gradient training uses: :meth:`gradient` if it is written for this class's
+        ``__call__`` (a subclass of ``L2`` changing ``__call__`` alone gets autograd's)."""
+        if defined_below(type(self), "gradient", "__call__"):
+            return self.gradient(w)
+        return Regularizer.gradient(self, w)
 
 
-_registry = Registry("regularizer", Regularizer)
+class FunctionRegularizer(Regularizer):
+    """Wraps a plain callable ``f(w)`` returning a scalar penalty (written with
+    ``minikeras.ops``), as Keras accepts for ``kernel_regularizer``."""
+
+    def __init__(self, function):
+        self.function = function
+
+    def __call__(self, w):
+        return self.function(w)
+
+    def serialized(self):
+        """The function's registered name: ``regularizers.get`` finds it by that name."""
+        return function_name(self.function)
+
+
+_registry = Registry("regularizer", Regularizer, function_wrapper=FunctionRegularizer)
 get, register, serialize = _registry.get, _registry.register, _registry.serialize
 
 

@@ -240,3 +240,34 @@ def test_new_user_conveniences(capsys, monkeypatch):
     model.summary()  # falls back to ASCII where box-drawing characters cannot be written
     stream.seek(0)
     assert "+---" in stream.read()
+
+
+class CubedL1(regularizers.Regularizer):
+    """A Keras-style regularizer: __call__ only, autograd gives the gradient."""
+
+    def __init__(self, strength=0.1):
+        self.strength = strength
+
+    def __call__(self, w):
+        return self.strength * ops.sum(ops.abs(w) ** 3)
+
+
+class QuarticL2(regularizers.L2):
+    """Changes L2's __call__ alone: L2's hand-written gradient no longer applies."""
+
+    def __call__(self, w):
+        return self.l2 * ops.sum(w ** 4)
+
+
+@pytest.mark.parametrize("regularizer", [CubedL1(0.1), QuarticL2(0.1),
+                                         lambda w: 0.1 * ops.sum(w ** 4)],
+                         ids=["subclass", "l2-subclass", "function"])
+def test_regularizers_written_by_users_train_on_their_gradient(float64, rng, regularizer):
+    x, y = rng.normal(size=(16, 3)), rng.normal(size=(16, 1))
+    model = mk.Sequential([mk.Input((3,)), layers.Dense(4, kernel_regularizer=regularizer),
+                           layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    report = mk.utils.check_gradients(model, x, y)
+    assert max(e["numerical"] for e in report.values()) < 1e-6
+    history = model.fit(x, y, epochs=3, verbose=0).history["loss"]
+    assert history[-1] < history[0]

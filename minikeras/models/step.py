@@ -160,7 +160,7 @@ class StepPlan:
             grad = backward(grad)
         for w in self.regularized:
             loss += float(w.regularizer(w.value))
-            w.grad += w.regularizer.gradient(w.value)
+            w.grad += w.regularizer.penalty_gradient(w.value)
         return loss, outputs
 
     def release(self):

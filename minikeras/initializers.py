@@ -7,9 +7,9 @@ given its own ``seed`` returns the same values at every call, as in Keras 3.
 import numpy as np
 
 from . import config, utils, validation
-from .registry import Configurable, Registry
+from .registry import Configurable, Registry, function_name
 
-__all__ = ["Initializer", "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform",
+__all__ = ["Initializer", "FunctionInitializer", "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform",
            "GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "get", "register",
            "serialize", "get_required"]
 
@@ -25,7 +25,27 @@ class Initializer(Configurable):
         return utils.rng() if seed is None else np.random.default_rng(seed)
 
 
-_registry = Registry("initializer", Initializer)
+class FunctionInitializer(Initializer):
+    """Wraps a plain callable ``f(shape, dtype=None)`` returning an array, as Keras accepts
+    for ``kernel_initializer``."""
+
+    def __init__(self, function):
+        self.function = function
+
+    def __call__(self, shape, dtype=None):
+        dtype = dtype or config.floatx()
+        values = np.asarray(self.function(tuple(shape), dtype=dtype), dtype=dtype)
+        if values.shape != tuple(shape):
+            raise ValueError(f"The initializer function {self.function!r} returned shape "
+                             f"{values.shape} for shape {tuple(shape)}.")
+        return values
+
+    def serialized(self):
+        """The function's registered name: ``initializers.get`` finds it by that name."""
+        return function_name(self.function)
+
+
+_registry = Registry("initializer", Initializer, function_wrapper=FunctionInitializer)
 get, register, serialize = _registry.get, _registry.register, _registry.serialize
 
 

@@ -16,8 +16,9 @@ import warnings
 
 import numpy as np
 
-from . import losses, ops, validation
+from . import initializers, losses, ops, validation
 from .registry import Configurable, Registry, function_name, snake_case
+from .variables import Variable
 
 __all__ = ["Metric", "Mean", "LossMetric", "BinaryCrossentropy", "CategoricalCrossentropy",
            "SparseCategoricalCrossentropy", "MeanMetricWrapper", "Accuracy", "BinaryAccuracy",
@@ -34,21 +35,43 @@ _NEG_INF = -1e10
 
 class Metric(Configurable):
     """Base class: ``update_state(y_true, y_pred, sample_weight=None)``, ``result()``,
-    ``reset_state()``."""
+    ``reset_state()``.
+
+    Subclass it either way: keep plain attributes and write ``reset_state``, or, as in
+    Keras 3, make the state with :meth:`add_variable` in ``__init__`` (after
+    ``super().__init__(name=name)``), update it with ``assign``/``assign_add`` and let the
+    base class's ``reset_state`` reset it.
+    """
 
     #: "up" if a higher result is better, "down" if lower is; callbacks watching a
     #: metric in ``mode="auto"`` read it (None: unknown, they ask for a mode).
     direction = None
 
-    def __init__(self, name=None):
+    def __init__(self, name=None, dtype=None):
         if name is not None and not isinstance(name, str):
             raise ValueError(f"Argument `name` must be a string, got {validation.describe(name)}.")
         self.name = name or snake_case(type(self).__name__)
+        self.dtype = dtype
+        self._state_variables = []  # (variable, initializer) made by add_variable
         self.reset_state()
 
+    def add_variable(self, shape=(), initializer="zeros", dtype=None, name=None):
+        """A state :class:`~minikeras.variables.Variable` of this metric (not trained),
+        set from ``initializer`` now and at every :meth:`reset_state`, as Keras 3's."""
+        dtype = dtype or self.dtype or "float64"
+        initializer = initializers.get(initializer)
+        variable = Variable(initializer(tuple(shape), dtype=dtype), trainable=False,
+                            name=name or f"variable_{len(self._state_variables)}", dtype=dtype)
+        variable.model_state = False  # evaluate (a dry run for the model) updates it
+        self._state_variables.append((variable, initializer))
+        return variable
+
     def reset_state(self):
-        """Forget everything accumulated: the state of a metric that has seen nothing."""
-        raise NotImplementedError
+        """Forget everything accumulated: the state of a metric that has seen nothing. The
+        base class sets the variables made with :meth:`add_variable` back to their
+        initial values."""
+        for variable, initializer in getattr(self, "_state_variables", []):
+            variable.assign(initializer(variable.shape, dtype=variable.dtype))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         """Accumulate one batch.

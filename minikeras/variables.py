@@ -112,6 +112,10 @@ class Variable:
         hold on to the variable, not to this array.
     grad : ndarray
         The gradient of the loss with respect to the value, written by back-propagation.
+    model_state : bool
+        True (the default) for a model's weights and statistics, whose ``assign`` is dropped
+        inside :func:`no_state_updates`; False for a metric's state, which evaluating
+        must update.
     """
 
     def __init__(self, value, name=None, trainable=True, regularizer=None, dtype=None,
@@ -127,6 +131,7 @@ class Variable:
         self.path = path or self.name
         self.trainable = bool(trainable)
         self.regularizer = regularizers.get(regularizer)
+        self.model_state = True
 
     # ---------------------------------------------------------------- value and gradient
     @property
@@ -166,7 +171,8 @@ class Variable:
     def assign(self, value):
         """Set the value in place; ``value`` must have the variable's shape.
 
-        Dropped inside :func:`no_state_updates`. Returns the variable.
+        Dropped inside :func:`no_state_updates` (unless it is not :attr:`model_state`).
+        Returns the variable.
         """
         value = np.asarray(raw_value(value))
         if value.shape != self._value.shape:
@@ -174,7 +180,7 @@ class Variable:
                 f"Argument `value` of {self.path}.assign has shape {value.shape}; the variable "
                 f"has shape {self._value.shape}."
             )
-        if updates_allowed():
+        if updates_allowed() or not getattr(self, "model_state", True):
             self._value[...] = value
         return self
 

@@ -134,3 +134,27 @@ def test_train_on_batch_and_learning_rate_schedules(iris):
     for start in range(0, len(x), 30):
         loss = model.train_on_batch(x[start:start + 30], y[start:start + 30])
     assert np.isfinite(loss) and model.optimizer.iterations == 5
+
+
+def test_keras_3_spellings_of_weights_and_initializers():
+    model = keras.Sequential([
+        keras.Input((3,)),
+        keras.layers.Dense(2, kernel_initializer=lambda shape, dtype=None: np.full(shape, 0.5)),
+    ])
+    assert model.trainable_variables == model.trainable_weights
+    assert model.variables == model.weights
+    assert model.non_trainable_variables == model.non_trainable_weights == []
+    assert model.layers[0].trainable_variables == model.layers[0].trainable_weights
+    np.testing.assert_array_equal(model.layers[0].kernel.numpy(), np.full((3, 2), 0.5))
+
+    class Scale(keras.layers.Layer):
+        def build(self, input_shape):  # initializer=None: glorot_uniform, as in Keras
+            self.w = self.add_weight(shape=(input_shape[-1],), initializer=None)
+
+        def call(self, inputs):
+            return inputs * self.w
+
+    assert Scale()(np.ones((2, 3), "float32")).shape == (2, 3)
+    with pytest.raises(ValueError, match="returned shape"):
+        keras.layers.Dense(2, kernel_initializer=lambda shape, dtype=None: np.ones(3)).build(
+            (None, 3))

@@ -441,3 +441,34 @@ def test_a_metric_that_cannot_score_the_targets_fails_before_training():
     assert model.optimizer.iterations == 0
     for a, b in zip(before, model.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+class LargestError(mk.metrics.Metric):
+    """A Keras 3-style metric: state made with add_variable, reset by the base class."""
+
+    def __init__(self, name="largest_error", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.largest = self.add_variable(shape=(), initializer="zeros", name="largest")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        self.largest.assign(mk.ops.maximum(self.largest,
+                                           mk.ops.max(mk.ops.abs(y_true - y_pred))))
+
+    def result(self):
+        return self.largest
+
+
+def test_a_keras_style_metric_with_variables(rng):
+    x = rng.normal(size=(32, 3)).astype("float32")
+    y = x.sum(axis=1, keepdims=True)
+    model = mk.Sequential([mk.Input((3,)), mk.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse", metrics=[LargestError()])
+    history = model.fit(x, y, epochs=2, verbose=0).history
+    assert len(history["largest_error"]) == 2
+    expected = float(np.abs(model.predict(x, verbose=0) - y).max())
+    for _ in range(2):  # evaluate resets the state each time, and updates it
+        assert model.evaluate(x, y, verbose=0, return_dict=True)["largest_error"] == \
+            pytest.approx(expected, rel=1e-6)
+    metric = model.metrics[0]
+    metric.reset_state()
+    assert float(metric.result()) == 0.0

@@ -270,8 +270,9 @@ class Layer(Configurable):
         Parameters
         ----------
         shape : tuple of int
-        initializer : str or Initializer
-        regularizer : str or Regularizer, optional
+        initializer : str, Initializer or function ``f(shape, dtype=None)``
+            None means "glorot_uniform", as in Keras.
+        regularizer : str, Regularizer or function of the weight, optional
         trainable : bool
         name : str, optional
             Defaults to ``"weight_<i>"``; the variable's path is ``"<layer>/<name>"``.
@@ -285,7 +286,8 @@ class Layer(Configurable):
         if check_planned(path, shape, dtype):  # loading: the values come from the file
             value = np.zeros(shape, dtype=dtype)
         else:
-            value = initializers.get(initializer)(shape, dtype=dtype)
+            value = initializers.get("glorot_uniform" if initializer is None
+                                     else initializer)(shape, dtype=dtype)
         variable = Variable(value, name=name,
                             trainable=trainable and self._trainable, dtype=dtype,
                             regularizer=regularizers.get(regularizer),
@@ -474,6 +476,11 @@ class Layer(Configurable):
         """The variables an optimizer leaves alone."""
         trainable = self.trainable_weights
         return [w for w in self.weights if not any(w is t for t in trainable)]
+
+    # Keras 3's other spellings of the three lists
+    variables = weights
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
 
     @property
     def gradients(self):

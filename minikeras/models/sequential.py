@@ -288,6 +288,11 @@ class Sequential(Trainer):
         """The variables an optimizer leaves alone (moving statistics, frozen layers)."""
         return [w for layer in self._layers for w in layer.non_trainable_weights]
 
+    # Keras 3's other spellings of the three lists
+    variables = weights
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+
     def get_weights(self):
         """Copies of all weights, layer by layer."""
         return [w for layer in self._layers for w in layer.get_weights()]

@@ -11,6 +11,8 @@ error for every weight. It then trains the network both ways and shows the weigh
 Run: python examples/backprop_vs_autograd.py
 """
 
+import argparse
+
 import numpy as np
 from sklearn.datasets import load_iris
 
@@ -73,4 +75,6 @@ def main(epochs=200):
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=200)
+    main(epochs=parser.parse_args().epochs)

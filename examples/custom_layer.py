@@ -8,6 +8,8 @@ Dense layers (whose gradients are hand-written) on a noisy cubic.
 Run: python examples/custom_layer.py
 """
 
+import argparse
+
 import numpy as np
 
 import minikeras as mk
@@ -50,4 +52,6 @@ def main(epochs=200):
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=200)
+    main(epochs=parser.parse_args().epochs)

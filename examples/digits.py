@@ -7,6 +7,8 @@ loss (keeping the best epoch's weights), then evaluate and predict.
 Run: python examples/digits.py
 """
 
+import argparse
+
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
@@ -48,4 +50,6 @@ def main(epochs=40):
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=40)
+    main(epochs=parser.parse_args().epochs)

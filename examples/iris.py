@@ -8,6 +8,8 @@ the training accuracies.
 Run: python examples/iris.py
 """
 
+import argparse
+
 from sklearn.datasets import load_iris
 
 import minikeras as mk
@@ -56,4 +58,5 @@ def main():
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
     main()

@@ -8,6 +8,7 @@ the file holds, weights-only saving, and BackupAndRestore resuming an interrupte
 Run: python examples/save_and_resume.py
 """
 
+import argparse
 import os
 import tempfile
 import zipfile
@@ -83,4 +84,5 @@ def main(folder=None):
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
     main()

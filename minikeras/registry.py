@@ -164,7 +164,7 @@ def _recordable(value):
     if isinstance(value, (list, tuple)):
         items = [_recordable(v) for v in value]
         return _NOT_RECORDABLE if any(i is _NOT_RECORDABLE for i in items) \
-            else type(value)(items)
+            else (items if isinstance(value, list) else tuple(items))  # (namedtuples too)
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
         items = {k: _recordable(v) for k, v in value.items()}
         return _NOT_RECORDABLE if any(i is _NOT_RECORDABLE for i in items.values()) \

@@ -28,6 +28,15 @@ class Regularizer(Configurable):
         weight's gradient. Here autograd's, of :meth:`__call__`."""
         return np.asarray(autograd.grad(self)(w), dtype=np.asarray(w).dtype)
 
+    def penalty(self, w, path="the weight"):
+        """``self(w)``, checked to be one number (ValueError naming ``path`` if not)."""
+        value = self(w)
+        if np.ndim(value) != 0:
+            raise ValueError(
+                f"The regularizer {self!r} of {path} returned an array of shape "
+                f"{np.shape(value)}; a penalty is one number (sum it: ops.sum(...)).")
+        return value
+
     def penalty_gradient(self, w):
         """The gradient training uses: :meth:`gradient` if it is written for this class's
         ``__call__`` (a subclass of ``L2`` changing ``__call__`` alone gets autograd's)."""
@@ -49,6 +58,9 @@ class FunctionRegularizer(Regularizer):
     def serialized(self):
         """The function's registered name: ``regularizers.get`` finds it by that name."""
         return function_name(self.function)
+
+    def __repr__(self):
+        return f"FunctionRegularizer({getattr(self.function, '__name__', self.function)!r})"
 
 
 _registry = Registry("regularizer", Regularizer, function_wrapper=FunctionRegularizer)

@@ -402,3 +402,24 @@ def test_model_checkpoint_makes_its_folder(tmp_path):
     path = tmp_path / "runs" / "one" / "m_{epoch}.keras"
     _model().fit(x, y, epochs=2, verbose=0, callbacks=[callbacks.ModelCheckpoint(str(path))])
     assert sorted(os.listdir(tmp_path / "runs" / "one")) == ["m_1.keras", "m_2.keras"]
+
+
+def test_checkpoints_refuse_a_layer_config_json_cannot_hold(tmp_path):
+    class Scale(layers.Layer):
+        def __init__(self, factors, **kwargs):
+            super().__init__(**kwargs)
+            self.factors = factors  # an array: no JSON config
+
+        def call(self, inputs):
+            return inputs * self.factors
+
+    x, y = _data()
+    model = mk.Sequential([mk.Input((4,)), Scale(np.ones(4, "float32")), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    for callback in (callbacks.ModelCheckpoint(str(tmp_path / "m.keras")),
+                     callbacks.BackupAndRestore(str(tmp_path / "backup"))):
+        with pytest.raises(ValueError, match="Layer 'scale.*' cannot be saved"):
+            model.fit(x, y, epochs=1, verbose=0, callbacks=[callback])
+    with pytest.raises(ValueError, match="cannot be saved"):
+        model.save(tmp_path / "direct.keras")
+    assert not os.path.exists(tmp_path / "direct.keras")

@@ -568,7 +568,7 @@ def test_an_activation_layer_changing_its_logits_trains_on_what_it_evaluates(rng
     assert model.train_on_batch(x, y) == pytest.approx(expected, rel=1e-5)
 
 
-def test_a_layer_holding_another_models_layer_is_refused():
+def test_a_layer_holding_another_models_layer_is_refused(rng):
     class Wrap(layers.Layer):
         def __init__(self, inner, **kwargs):
             super().__init__(**kwargs)
@@ -588,7 +588,7 @@ def test_a_layer_holding_another_models_layer_is_refused():
     class Outer(layers.Layer):
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
-            self.inner = layers.Dense(2)
+            self.inner = layers.Dense(3)
 
         def call(self, inputs):
             return self.inner(inputs)
@@ -604,15 +604,43 @@ def test_a_layer_holding_another_models_layer_is_refused():
         def call(self, inputs):
             return inputs
 
-    base = mk.Sequential([mk.Input((3,)), layers.Dense(2), Outer()])
-    for holder in (Wrap(base.layers[0]), Listing(base.layers[0]), Wrap(base.layers[1].inner)):
-        with pytest.raises(ValueError, match="one model only"):
-            mk.Sequential([mk.Input((3,)), holder])
-    assert base.layers[1].inner._root() is base.layers[1]  # not taken over by the wrapper
-    with pytest.raises(ValueError, match="outside this model"):
-        mk.Sequential([mk.Input((3,)), HoldsWeight(base.layers[0].kernel)])
+    x, y = rng.normal(size=(8, 3)), rng.normal(size=(8, 3))
+    base = mk.Sequential([mk.Input((3,)), layers.Dense(3), Outer()])
     encoder = layers.Dense(3)
-    model = mk.Sequential([mk.Input((3,)), encoder])
-    with pytest.raises(ValueError, match="assign each to an attribute"):
-        model.add(HoldsWeight(encoder.kernel, in_list=True))
-    assert len(model.layers) == 1
+    encoder.build((None, 3))
+    for holder, match in ((Wrap(base.layers[0]), "not in this model"),
+                          (Listing(base.layers[0]), "not in this model"),
+                          (Wrap(base.layers[1].inner), "not in this model"),
+                          (HoldsWeight(base.layers[0].kernel), "outside this model"),
+                          (HoldsWeight(encoder.kernel, in_list=True), "assign each")):
+        model = mk.Sequential([mk.Input((3,)), holder, layers.Dense(3)])
+        model.compile(optimizer="sgd", loss="mse")
+        before = [w.numpy() for w in model.weights]
+        with pytest.raises(ValueError, match=match):  # before any step
+            model.fit(x, y, verbose=0)
+        for a, b in zip(before, model.weights):
+            np.testing.assert_array_equal(a, b.numpy())
+    assert base.layers[1].inner._root() is base.layers[1]  # not taken over by the wrapper
+
+
+def test_layers_sharing_a_layer_work_in_either_order(float64, rng):
+    class Holder(layers.Layer):
+        def __init__(self, inner, **kwargs):
+            super().__init__(**kwargs)
+            self.inner = inner
+
+        def call(self, inputs):
+            return self.inner(inputs)
+
+    x, y = rng.normal(size=(16, 3)), rng.normal(size=(16, 3))
+    for first_made_is_first_in_model in (True, False):
+        shared = layers.Dense(3, activation="tanh")
+        made_first, made_second = Holder(shared), Holder(shared)
+        order = [made_first, made_second] if first_made_is_first_in_model \
+            else [made_second, made_first]
+        model = mk.Sequential([mk.Input((3,))] + order)
+        model.compile(optimizer="sgd", loss="mse")
+        assert model._step_plan().tied
+        assert [w.path for w in model.weights] == [w.path for w in shared.weights]
+        report = mk.utils.check_gradients(model, x, y)
+        assert max(e["numerical"] for e in report.values()) < 1e-5

@@ -2,6 +2,7 @@
 aliases, Loss subclasses, activation layers, GaussianNoise, Reshape, get_layer,
 train_on_batch / test_on_batch / predict_on_batch."""
 
+import autograd
 import numpy as np
 import pytest
 
@@ -267,7 +268,20 @@ def test_regularizers_written_by_users_train_on_their_gradient(float64, rng, reg
     model = mk.Sequential([mk.Input((3,)), layers.Dense(4, kernel_regularizer=regularizer),
                            layers.Dense(1)])
     model.compile(optimizer="sgd", loss="mse")
+    kernel = model.layers[0].kernel.numpy()
+    penalty = float(regularizer(kernel))
+    assert penalty > 0
+    plain = float(np.mean((model.predict(x, verbose=0) - y) ** 2))
+    assert model.evaluate(x, y, verbose=0) == pytest.approx(plain + penalty, rel=1e-10)
     report = mk.utils.check_gradients(model, x, y)
     assert max(e["numerical"] for e in report.values()) < 1e-6
+    assert max(e["autograd"] for e in report.values()) < 1e-10
+    twin = mk.Sequential([mk.Input((3,)), layers.Dense(4), layers.Dense(1)])  # no penalty
+    twin.set_weights(model.get_weights())
+    twin.compile(optimizer="sgd", loss="mse")
+    with_penalty = list(model.loss_and_gradients(x, y)[1].values())[0]
+    bare = list(twin.loss_and_gradients(x, y)[1].values())[0]
+    np.testing.assert_allclose(with_penalty - bare, autograd.grad(regularizer)(kernel),
+                               rtol=1e-9, atol=1e-12)
     history = model.fit(x, y, epochs=3, verbose=0).history["loss"]
     assert history[-1] < history[0]

@@ -48,8 +48,13 @@ class BackupAndRestore(Callback):
         return os.path.join(self.backup_dir, _STATE)
 
     def on_train_begin(self, logs=None):
-        from ..saving.model_file import restore_training_state  # saving sits above callbacks
+        # saving sits above callbacks
+        from ..saving.model_file import restore_training_state, saved_configs
 
+        try:  # a model that cannot be saved: say so before training, not after an epoch
+            saved_configs(self.model)
+        except ValueError as error:
+            raise ValueError(f"BackupAndRestore cannot back this model up: {error}") from None
         os.makedirs(self.backup_dir, exist_ok=True)
         if not os.path.exists(self._state_path()):
             return

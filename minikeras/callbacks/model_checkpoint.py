@@ -61,9 +61,9 @@ class ModelCheckpoint(Callback):
             raise ValueError(f"Argument `filepath` {self.filepath!r} of ModelCheckpoint is "
                              f"not a valid template: {error}.") from None
         if not self.save_weights_only:  # a model that cannot be saved: say so now
+            from ..saving.model_file import saved_configs  # saving sits above callbacks
             try:
-                self.model.get_config()
-                self.model.get_compile_config()
+                saved_configs(self.model)
             except ValueError as error:
                 raise ValueError(f"ModelCheckpoint cannot save this model: {error} (or pass "
                                  "save_weights_only=True).") from None

@@ -124,39 +124,6 @@ class Sequential(Trainer):
                 f"Argument `layer` is named {layer.name!r}, like a layer already in the model; "
                 "layer names in a model must be unique."
             )
-        self._check_references(layer)
-
-    def _check_references(self, layer):
-        """Refuse ``layer`` if it uses a layer or weight from outside this model, or keeps
-        weights in containers: their gradients would be lost (tied weights within one
-        model are fine)."""
-        inner_layers = layer._flatten_layers()
-        for inner in inner_layers:
-            for held in inner._referenced_layers():
-                root = held._root()
-                if root is not layer._root() and root._owner is not self:
-                    where = (f"model {root._owner.name!r}" if root._owner is not None
-                             else f"layer {root.name!r}, outside this model")
-                    raise ValueError(
-                        f"Argument `layer` ({layer.name!r}) holds layer {held.name!r} of "
-                        f"{where}; a layer can be used in one model only (tied weights within "
-                        "one model are fine). Copy it with from_config(get_config()) and "
-                        "set_weights, or pop() it from its model.")
-            borrowed = [w for w in inner._tracked.values()
-                        if not any(w is v for v in inner._variables)]
-            if borrowed:  # (rare: only then look through the model's weights)
-                weights = {id(w) for top in self._layers + [layer]
-                           for member in top._flatten_layers() for w in member._variables}
-                borrowed = [w for w in borrowed if id(w) not in weights]
-            foreign = [w.path for w in borrowed]
-            hidden = [w.path for w in inner._weights_in_containers()]
-            if foreign or hidden:
-                raise ValueError(
-                    f"Argument `layer` ({layer.name!r}): layer {inner.name!r} "
-                    + (f"holds weight(s) {foreign} of layers outside this model (they would "
-                       "not train)" if foreign else
-                       f"keeps weight(s) {hidden} in a list, tuple or dict, where autograd "
-                       "cannot reach them; assign each to an attribute") + ".")
 
     def get_layer(self, name=None, index=None):
         """The layer called ``name``, or at position ``index`` of :attr:`layers` (which wins

@@ -34,18 +34,40 @@ def can_fuse_output(layer):
 def has_tied_layers(layers):
     """True if one of ``layers`` (a model's) uses another's weights (tied weights): a layer
     held by two of them, a layer held by a layer inside one of them while it belongs to
-    another, or a weight of one kept in an attribute of another."""
+    another, or a weight of one kept in an attribute of another.
+
+    Raises
+    ------
+    ValueError
+        If a layer holds a layer or a weight from outside the model (its gradient would be
+        lost), or keeps weights in a list, tuple or dict (where autograd cannot reach them).
+    """
     groups = [top._flatten_layers() for top in layers]
     members = {id(layer) for group in groups for layer in group}
-    if len(members) != sum(len(group) for group in groups):
-        return True
-    if any(id(held) in members and not any(held is g for g in group)
-           for group in groups for layer in group for held in layer._referenced_layers()):
-        return True
     owned = {id(w): i for i, group in enumerate(groups) for layer in group
              for w in layer._variables}
-    return any(owned.get(id(w), i) != i for i, group in enumerate(groups) for layer in group
-               for w in layer._tracked.values())
+    tied = len(members) != sum(len(group) for group in groups)
+    for i, group in enumerate(groups):
+        for layer in group:
+            for held in layer._referenced_layers():
+                if id(held) not in members:
+                    raise ValueError(
+                        f"Layer {layer.name!r} holds layer {held.name!r}, which is not in this "
+                        "model: its weights would not train. A layer can be used in one "
+                        "model only; copy it with from_config(get_config()) and set_weights, "
+                        "or add the layer it belongs to.")
+                tied = tied or not any(held is g for g in group)
+            for w in layer._tracked.values():
+                if id(w) not in owned:
+                    raise ValueError(f"Layer {layer.name!r} holds weight {w.path!r} of a layer "
+                                     "outside this model: it would not train.")
+                tied = tied or owned[id(w)] != i
+            hidden = [w.path for w in layer._weights_in_containers()]
+            if hidden:
+                raise ValueError(
+                    f"Layer {layer.name!r} keeps weight(s) {hidden} in a list, tuple or dict, "
+                    "where autograd cannot reach them; assign each to an attribute.")
+    return tied
 
 
 def unique(items):
@@ -159,7 +181,7 @@ class StepPlan:
         for backward in self._backwards:
             grad = backward(grad)
         for w in self.regularized:
-            loss += float(w.regularizer(w.value))
+            loss += float(w.regularizer.penalty(w.value, w.path))
             w.grad += w.regularizer.penalty_gradient(w.value)
         return loss, outputs
 
@@ -177,7 +199,8 @@ class StepPlan:
             with self.substituted(dict(zip(self.trainable, values))):
                 outputs, loss = self.outputs_and_loss(x, y, sample_weight, training=True)
                 seen["outputs"] = outputs
-                return loss + sum(w.regularizer(v) for w, v in zip(self.trainable, values)
+                return loss + sum(w.regularizer.penalty(v, w.path)
+                                  for w, v in zip(self.trainable, values)
                                   if w.regularizer is not None)
 
         if not self.trainable:
@@ -214,4 +237,4 @@ class StepPlan:
 
     def regularization_penalty(self):
         """The regularizers' penalty on the trainable weights (added to reported losses)."""
-        return sum(float(w.regularizer(w.value)) for w in self.regularized)
+        return sum(float(w.regularizer.penalty(w.value, w.path)) for w in self.regularized)

@@ -489,6 +489,8 @@ class Trainer:
         two samples, so that a metric that cannot score these targets fails before any
         training."""
         self.ensure_built(x.shape)
+        if self.compiled:
+            self._step_plan()  # checks how the layers use one another, before any step
         metrics = self._resolved_metrics() if try_metrics else []
         if metrics:
             weights = None if sample_weight is None else sample_weight[:2]

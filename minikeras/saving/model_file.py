@@ -18,6 +18,7 @@ only then assigns: a failed load raises :class:`ModelFileError` and changes noth
 """
 
 import contextlib
+import json
 
 import numpy as np
 
@@ -26,7 +27,8 @@ from ..registry import custom_object_scope
 from ..variables import planned_weights
 from .archive import ArchiveReader, ModelFileError, atomic_write, write_archive
 
-__all__ = ["FORMAT_VERSION", "save_model", "load_model", "save_weights", "load_weights",
+__all__ = ["FORMAT_VERSION", "save_model", "saved_configs", "load_model", "save_weights",
+           "load_weights",
            "restore_training_state"]
 
 #: The version of the file format this release writes; it reads this version only.
@@ -50,6 +52,7 @@ def save_model(model, filepath):
     """
     model._require_built("save")
     _check_unique_paths(model)
+    architecture, compile_config = saved_configs(model)
     arrays, weights = {}, []
     for i, weight in enumerate(model.weights):
         member = f"weights/{i:05d}.npy"
@@ -57,8 +60,8 @@ def save_model(model, filepath):
         arrays[member] = weight.value
     config = {"format": "minikeras", "format_version": FORMAT_VERSION,
               "minikeras_version": __version__,
-              "model": {"class_name": "Sequential", "config": model.get_config()},
-              "compile": model.get_compile_config(), "weights": weights, "optimizer": None}
+              "model": {"class_name": "Sequential", "config": architecture},
+              "compile": compile_config, "weights": weights, "optimizer": None}
     if model.compiled:
         state = []
         optimizer = model.optimizer
@@ -74,6 +77,29 @@ def save_model(model, filepath):
             arrays[member] = slot.value
         config["optimizer"] = {"iterations": int(optimizer.iterations), "variables": state}
     atomic_write(filepath, lambda file: write_archive(file, config, arrays))
+
+
+def saved_configs(model):
+    """``(architecture, compile settings)`` as :func:`save_model` writes them.
+
+    Raises
+    ------
+    ValueError
+        If something cannot be saved: an unregistered function, or a layer whose config
+        holds values JSON cannot (arrays, layers); the layer is named.
+    """
+    architecture = model.get_config()
+    for layer, entry in zip(model.layers, architecture["layers"]):
+        try:
+            json.dumps(entry, allow_nan=False)
+        except (TypeError, ValueError) as error:
+            raise ValueError(
+                f"Layer {layer.name!r} cannot be saved: its config holds a value JSON cannot "
+                f"({error}); give {type(layer).__name__} a get_config that returns numbers, "
+                "strings, lists and dicts (and a from_config to match).") from None
+    compile_config = model.get_compile_config()
+    json.dumps(compile_config, allow_nan=False)
+    return architecture, compile_config
 
 
 def save_weights(model, filepath):

@@ -161,10 +161,10 @@ def _recordable(value):
         return value.item()
     if value is None or isinstance(value, (bool, int, float, str, Configurable)):
         return value
-    if isinstance(value, (list, tuple)):
+    if type(value) in (list, tuple):  # (a namedtuple would come back a plain list)
         items = [_recordable(v) for v in value]
         return _NOT_RECORDABLE if any(i is _NOT_RECORDABLE for i in items) \
-            else (items if isinstance(value, list) else tuple(items))  # (namedtuples too)
+            else type(value)(items)
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
         items = {k: _recordable(v) for k, v in value.items()}
         return _NOT_RECORDABLE if any(i is _NOT_RECORDABLE for i in items.values()) \

@@ -28,21 +28,24 @@ class Regularizer(Configurable):
         weight's gradient. Here autograd's, of :meth:`__call__`."""
         return np.asarray(autograd.grad(self)(w), dtype=np.asarray(w).dtype)
 
-    def penalty(self, w, path="the weight"):
-        """``self(w)``, checked to be one number (ValueError naming ``path`` if not)."""
-        value = self(w)
-        if np.ndim(value) != 0:
-            raise ValueError(
-                f"The regularizer {self!r} of {path} returned an array of shape "
-                f"{np.shape(value)}; a penalty is one number (sum it: ops.sum(...)).")
-        return value
 
-    def penalty_gradient(self, w):
-        """The gradient training uses: :meth:`gradient` if it is written for this class's
-        ``__call__`` (a subclass of ``L2`` changing ``__call__`` alone gets autograd's)."""
-        if defined_below(type(self), "gradient", "__call__"):
-            return self.gradient(w)
-        return Regularizer.gradient(self, w)
+def penalty(regularizer, w, path="the weight"):
+    """``regularizer(w)``, checked to be one number (ValueError naming ``path`` if not)."""
+    value = regularizer(w)
+    if np.ndim(value) != 0:
+        raise ValueError(
+            f"The regularizer {regularizer!r} of {path} returned an array of shape "
+            f"{np.shape(value)}; a penalty is one number (sum it: ops.sum(...)).")
+    return value
+
+
+def penalty_gradient(regularizer, w):
+    """The gradient training uses: the regularizer's ``gradient`` if it is written for its
+    class's ``__call__`` (a subclass of ``L2`` changing ``__call__`` alone gets
+    autograd's)."""
+    if defined_below(type(regularizer), "gradient", "__call__"):
+        return regularizer.gradient(w)
+    return Regularizer.gradient(regularizer, w)
 
 
 class FunctionRegularizer(Regularizer):

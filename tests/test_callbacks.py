@@ -423,3 +423,28 @@ def test_checkpoints_refuse_a_layer_config_json_cannot_hold(tmp_path):
     with pytest.raises(ValueError, match="cannot be saved"):
         model.save(tmp_path / "direct.keras")
     assert not os.path.exists(tmp_path / "direct.keras")
+
+
+def test_unsaveable_models_are_refused_before_any_callback_starts(tmp_path):
+    class Holding(mk.losses.Loss):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.reduction_weights = np.ones(3)  # (a config JSON cannot hold)
+
+        def get_config(self):
+            return {**super().get_config(), "weights": self.reduction_weights}
+
+        def call(self, y_true, y_pred):
+            return mk.ops.mean((y_true - y_pred) ** 2, axis=-1)
+
+    x, y = _data()
+    log = tmp_path / "log.csv"
+    log.write_text("kept\n")
+    model = mk.Sequential([mk.Input((4,)), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss=Holding())
+    for callback in (callbacks.BackupAndRestore(str(tmp_path / "backup")),
+                     callbacks.ModelCheckpoint(str(tmp_path / "m.keras"))):
+        with pytest.raises(ValueError, match="compile settings .* cannot be saved"):
+            model.fit(x, y, epochs=1, verbose=0,
+                      callbacks=[callbacks.CSVLogger(str(log), append=False), callback])
+        assert log.read_text() == "kept\n"  # the logger had not started

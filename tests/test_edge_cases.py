@@ -644,3 +644,23 @@ def test_layers_sharing_a_layer_work_in_either_order(float64, rng):
         assert [w.path for w in model.weights] == [w.path for w in shared.weights]
         report = mk.utils.check_gradients(model, x, y)
         assert max(e["numerical"] for e in report.values()) < 1e-5
+
+
+def test_a_refused_model_stays_unbuilt(rng):
+    class Wrap(layers.Layer):
+        def __init__(self, inner, **kwargs):
+            super().__init__(**kwargs)
+            self.inner = inner
+
+        def compute_output_shape(self, input_shape):  # (no build needed to know it)
+            return tuple(input_shape[:-1]) + (3,)
+
+        def call(self, inputs):
+            return self.inner(inputs)
+
+    other = mk.Sequential([mk.Input((3,)), layers.Dense(3)])
+    model = mk.Sequential([layers.Dense(3), Wrap(other.layers[0])])  # no Input: unbuilt
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(ValueError, match="not in this model"):
+        model.fit(rng.normal(size=(8, 3)), rng.normal(size=(8, 3)), verbose=0)
+    assert not model.built and model.layers[0].weights == []

@@ -628,3 +628,18 @@ def test_a_written_get_config_is_not_second_guessed(tmp_path):
 def test_numpy_numbers_passed_to_a_constructor_are_recorded():
     assert RenamedArguments(np.int64(2)).get_config()["degree"] == 2
     assert type(RenamedArguments(np.int64(2)).get_config()["degree"]) is int
+
+
+def test_a_namedtuple_argument_is_not_recorded_as_a_list():
+    import collections
+    Spec = collections.namedtuple("Spec", "scale shift")
+
+    class Affine(layers.Layer):
+        def __init__(self, spec=Spec(1.0, 0.0), **kwargs):
+            super().__init__(**kwargs)
+            self._spec = spec
+
+        def call(self, inputs):
+            return inputs * self._spec.scale + self._spec.shift
+
+    assert "spec" not in Affine(Spec(2.0, 1.0)).get_config()  # it needs a get_config

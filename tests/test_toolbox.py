@@ -285,3 +285,18 @@ def test_regularizers_written_by_users_train_on_their_gradient(float64, rng, reg
                                rtol=1e-9, atol=1e-12)
     history = model.fit(x, y, epochs=3, verbose=0).history["loss"]
     assert history[-1] < history[0]
+
+
+def test_a_regularizer_may_have_an_attribute_called_penalty(rng):
+    class Smooth(regularizers.Regularizer):
+        def __init__(self, penalty=0.01):
+            self.penalty = penalty
+
+        def __call__(self, w):
+            return self.penalty * ops.sum(w ** 2)
+
+    model = mk.Sequential([mk.Input((3,)), layers.Dense(2, kernel_regularizer=Smooth(0.1))])
+    model.compile(optimizer="sgd", loss="mse")
+    history = model.fit(rng.normal(size=(8, 3)), rng.normal(size=(8, 2)), epochs=2,
+                        verbose=0).history["loss"]
+    assert len(history) == 2

@@ -47,14 +47,19 @@ class BackupAndRestore(Callback):
     def _state_path(self):
         return os.path.join(self.backup_dir, _STATE)
 
-    def on_train_begin(self, logs=None):
-        # saving sits above callbacks
-        from ..saving.model_file import restore_training_state, saved_configs
+    def set_model(self, model):
+        """Take the model, refusing one it could not save (before any callback starts)."""
+        from ..saving.model_file import saved_configs  # saving sits above callbacks
 
-        try:  # a model that cannot be saved: say so before training, not after an epoch
-            saved_configs(self.model)
+        try:
+            saved_configs(model)
         except ValueError as error:
             raise ValueError(f"BackupAndRestore cannot back this model up: {error}") from None
+        super().set_model(model)
+
+    def on_train_begin(self, logs=None):
+        from ..saving.model_file import restore_training_state  # saving sits above callbacks
+
         os.makedirs(self.backup_dir, exist_ok=True)
         if not os.path.exists(self._state_path()):
             return

@@ -60,13 +60,17 @@ class ModelCheckpoint(Callback):
         except (ValueError, IndexError, TypeError) as error:
             raise ValueError(f"Argument `filepath` {self.filepath!r} of ModelCheckpoint is "
                              f"not a valid template: {error}.") from None
-        if not self.save_weights_only:  # a model that cannot be saved: say so now
+
+    def set_model(self, model):
+        """Take the model, refusing one it could not save (before any callback starts)."""
+        if not self.save_weights_only:
             from ..saving.model_file import saved_configs  # saving sits above callbacks
             try:
-                saved_configs(self.model)
+                saved_configs(model)
             except ValueError as error:
-                raise ValueError(f"ModelCheckpoint cannot save this model: {error} (or pass "
-                                 "save_weights_only=True).") from None
+                raise ValueError(f"ModelCheckpoint cannot save this model: {error}; or pass "
+                                 "save_weights_only=True.") from None
+        super().set_model(model)
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch

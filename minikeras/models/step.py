@@ -12,11 +12,13 @@ import math
 
 import autograd
 
+from .. import regularizers
+
 from ..layers.activation_head import ActivationHead
 from ..hierarchy import defined_below
 from ..layers.base import has_own_backward
 
-__all__ = ["StepPlan", "can_fuse_output", "has_tied_layers", "trainable_signature", "unique"]
+__all__ = ["StepPlan", "can_fuse_output", "check_references", "trainable_signature", "unique"]
 
 
 def can_fuse_output(layer):
@@ -31,10 +33,11 @@ def can_fuse_output(layer):
                     for method in ("forward_logits", "backward_from_logits")))
 
 
-def has_tied_layers(layers):
-    """True if one of ``layers`` (a model's) uses another's weights (tied weights): a layer
-    held by two of them, a layer held by a layer inside one of them while it belongs to
-    another, or a weight of one kept in an attribute of another.
+def check_references(layers):
+    """Check how ``layers`` (a model's, built or not) use one another; True if one uses
+    another's weights (tied weights): a layer held by two of them, a layer held by a layer
+    inside one of them while it belongs to another, or a weight of one kept in an attribute
+    of another.
 
     Raises
     ------
@@ -108,7 +111,7 @@ class StepPlan:
         self.regularized = [w for w in self.trainable if w.regularizer is not None]
         # A layer using another layer of the model (tied weights) takes part in that
         # layer's gradient, which each layer's backward alone would miss: autograd then.
-        self.tied = has_tied_layers(self.layers)
+        self.tied = check_references(self.layers)
         last = self.layers[-1]
         # The fused heads work on a batch of rows: outputs with more axes take the loss's
         # own path.
@@ -181,8 +184,8 @@ class StepPlan:
         for backward in self._backwards:
             grad = backward(grad)
         for w in self.regularized:
-            loss += float(w.regularizer.penalty(w.value, w.path))
-            w.grad += w.regularizer.penalty_gradient(w.value)
+            loss += float(regularizers.penalty(w.regularizer, w.value, w.path))
+            w.grad += regularizers.penalty_gradient(w.regularizer, w.value)
         return loss, outputs
 
     def release(self):
@@ -199,7 +202,7 @@ class StepPlan:
             with self.substituted(dict(zip(self.trainable, values))):
                 outputs, loss = self.outputs_and_loss(x, y, sample_weight, training=True)
                 seen["outputs"] = outputs
-                return loss + sum(w.regularizer.penalty(v, w.path)
+                return loss + sum(regularizers.penalty(w.regularizer, v, w.path)
                                   for w, v in zip(self.trainable, values)
                                   if w.regularizer is not None)
 
@@ -237,4 +240,5 @@ class StepPlan:
 
     def regularization_penalty(self):
         """The regularizers' penalty on the trainable weights (added to reported losses)."""
-        return sum(float(w.regularizer.penalty(w.value, w.path)) for w in self.regularized)
+        return sum(float(regularizers.penalty(w.regularizer, w.value, w.path))
+                   for w in self.regularized)

@@ -19,7 +19,7 @@ from .. import losses, metrics as metrics_module, optimizers, utils, validation
 from ..optimizers import kernels
 from ..variables import no_state_updates
 from . import data as data_module
-from .step import StepPlan
+from .step import StepPlan, check_references
 
 __all__ = ["Trainer"]
 
@@ -488,9 +488,11 @@ class Trainer:
         """After every check has passed: build the model if needed, and try the metrics on
         two samples, so that a metric that cannot score these targets fails before any
         training."""
+        if self.compiled:  # how the layers use one another, before anything changes
+            check_references(self.layers)
         self.ensure_built(x.shape)
         if self.compiled:
-            self._step_plan()  # checks how the layers use one another, before any step
+            self._step_plan()  # (checks again, with the weights building made)
         metrics = self._resolved_metrics() if try_metrics else []
         if metrics:
             weights = None if sample_weight is None else sample_weight[:2]

@@ -51,7 +51,6 @@ def save_model(model, filepath):
         If the folder does not exist.
     """
     model._require_built("save")
-    _check_unique_paths(model)
     architecture, compile_config = saved_configs(model)
     arrays, weights = {}, []
     for i, weight in enumerate(model.weights):
@@ -88,18 +87,25 @@ def saved_configs(model):
         If something cannot be saved: an unregistered function, or a layer whose config
         holds values JSON cannot (arrays, layers); the layer is named.
     """
+    _check_unique_paths(model)
     architecture = model.get_config()
     for layer, entry in zip(model.layers, architecture["layers"]):
-        try:
-            json.dumps(entry, allow_nan=False)
-        except (TypeError, ValueError) as error:
-            raise ValueError(
-                f"Layer {layer.name!r} cannot be saved: its config holds a value JSON cannot "
-                f"({error}); give {type(layer).__name__} a get_config that returns numbers, "
-                "strings, lists and dicts (and a from_config to match).") from None
+        _check_json(entry, f"Layer {layer.name!r}",
+                    f"give {type(layer).__name__} a get_config that returns finite numbers, "
+                    "strings, lists and dicts, and a from_config to match")
     compile_config = model.get_compile_config()
-    json.dumps(compile_config, allow_nan=False)
+    _check_json(compile_config, "The compile settings (loss, metrics, optimizer)",
+                "give the custom ones a get_config that returns finite numbers, strings, "
+                "lists and dicts")
     return architecture, compile_config
+
+
+def _check_json(config, what, advice):
+    try:
+        json.dumps(config, allow_nan=False)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{what} cannot be saved: the config holds a value JSON cannot "
+                         f"({error}); {advice}") from None
 
 
 def save_weights(model, filepath):

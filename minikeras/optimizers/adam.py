@@ -28,6 +28,13 @@ class Adam(Optimizer):
     beta_1, beta_2 : float in [0, 1)
     epsilon : float, default 1e-7
     amsgrad : bool, default False
+
+    Notes
+    -----
+    With numba installed, a model compiled with ``jit_compile="auto"`` (the default) or
+    ``True`` runs this update as one compiled loop over the weights
+    (:mod:`minikeras.optimizers.kernels`), with bit for bit the numbers of the twelve
+    numpy passes; AMSGrad and subclasses with their own ``update_step`` keep to numpy.
     """
 
     elementwise = True
@@ -65,6 +72,8 @@ class Adam(Optimizer):
         variable -= step
 
     def compiled_update_step(self):
+        """The update as the compiled kernel ``"adam"``, or None (AMSGrad, a subclass with
+        its own ``update_step``, or no working numba)."""
         if self.amsgrad or not defined_below(type(self), "compiled_update_step", "update_step"):
             return None
         kernel = kernels.get("adam")

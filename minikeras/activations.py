@@ -13,7 +13,7 @@ from autograd import make_vjp
 
 from . import ops, validation
 from .hierarchy import defined_below
-from .registry import Configurable, Registry, function_name
+from .registry import Configurable, FunctionWrapper, Registry
 
 __all__ = ["Activation", "FunctionActivation", "Linear", "ReLU", "LeakyReLU", "ELU", "Sigmoid",
            "Tanh", "Softmax", "Softplus", "GELU", "SiLU", "linear", "relu", "leaky_relu", "elu",
@@ -55,21 +55,11 @@ class Activation(Configurable):
         return f"{type(self).__name__}()"
 
 
-class FunctionActivation(Activation):
+class FunctionActivation(FunctionWrapper, Activation):
     """Wraps a plain callable ``f(z)`` (written with ``minikeras.ops``) as an activation."""
-
-    def __init__(self, function):
-        self.function = function
 
     def __call__(self, z):
         return self.function(z)
-
-    def serialized(self):
-        """The function's registered name: ``activations.get`` finds it by that name."""
-        return function_name(self.function)
-
-    def __repr__(self):
-        return f"FunctionActivation({getattr(self.function, '__name__', self.function)!r})"
 
 
 _registry = Registry("activation", Activation, function_wrapper=FunctionActivation)

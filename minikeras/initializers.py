@@ -7,7 +7,7 @@ given its own ``seed`` returns the same values at every call, as in Keras 3.
 import numpy as np
 
 from . import config, utils, validation
-from .registry import Configurable, Registry, function_name
+from .registry import Configurable, FunctionWrapper, Registry
 
 __all__ = ["Initializer", "FunctionInitializer", "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform",
            "GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "get", "register",
@@ -25,12 +25,9 @@ class Initializer(Configurable):
         return utils.rng() if seed is None else np.random.default_rng(seed)
 
 
-class FunctionInitializer(Initializer):
+class FunctionInitializer(FunctionWrapper, Initializer):
     """Wraps a plain callable ``f(shape, dtype=None)`` returning an array, as Keras accepts
     for ``kernel_initializer``."""
-
-    def __init__(self, function):
-        self.function = function
 
     def __call__(self, shape, dtype=None):
         dtype = dtype or config.floatx()
@@ -39,10 +36,6 @@ class FunctionInitializer(Initializer):
             raise ValueError(f"The initializer function {self.function!r} returned shape "
                              f"{values.shape} for shape {tuple(shape)}.")
         return values
-
-    def serialized(self):
-        """The function's registered name: ``initializers.get`` finds it by that name."""
-        return function_name(self.function)
 
 
 _registry = Registry("initializer", Initializer, function_wrapper=FunctionInitializer)

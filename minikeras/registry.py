@@ -14,7 +14,7 @@ import numpy as np
 
 from .hierarchy import defined_below
 
-__all__ = ["Configurable", "Registry", "serialize", "snake_case", "register_serializable",
+__all__ = ["Configurable", "FunctionWrapper", "Registry", "serialize", "snake_case", "register_serializable",
            "registered_name", "function_name", "get_custom_objects", "custom_object_scope"]
 
 # Objects registered with ``register_serializable`` (classes or functions), by saved name,
@@ -130,6 +130,23 @@ def function_name(fn):
         f"The function {getattr(fn, '__name__', fn)!r} cannot be saved: register it with "
         "minikeras.saving.register_keras_serializable() so that loading can find it by name."
     )
+
+
+class FunctionWrapper:
+    """Mixin for a family's wrapper of a plain function (what a :class:`Registry` with a
+    ``function_wrapper`` makes of a callable): keeps it as ``function``, is saved under the
+    function's registered name, and shows it in its repr. The family's class adds the
+    call."""
+
+    def __init__(self, function):
+        self.function = function
+
+    def serialized(self):
+        """The function's registered name: the family's ``get`` finds it by that name."""
+        return function_name(self.function)
+
+    def __repr__(self):
+        return f"{type(self).__name__}({getattr(self.function, '__name__', self.function)!r})"
 
 
 def _recordable_arguments(cls, args, kwargs):

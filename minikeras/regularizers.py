@@ -6,7 +6,7 @@ import numpy as np
 
 from . import ops, validation
 from .hierarchy import defined_below
-from .registry import Configurable, Registry, function_name
+from .registry import Configurable, FunctionWrapper, Registry
 
 __all__ = ["Regularizer", "FunctionRegularizer", "L1L2", "L1", "L2", "l1", "l2", "l1_l2",
            "get", "register", "serialize"]
@@ -48,22 +48,12 @@ def penalty_gradient(regularizer, w):
     return Regularizer.gradient(regularizer, w)
 
 
-class FunctionRegularizer(Regularizer):
+class FunctionRegularizer(FunctionWrapper, Regularizer):
     """Wraps a plain callable ``f(w)`` returning a scalar penalty (written with
     ``minikeras.ops``), as Keras accepts for ``kernel_regularizer``."""
 
-    def __init__(self, function):
-        self.function = function
-
     def __call__(self, w):
         return self.function(w)
-
-    def serialized(self):
-        """The function's registered name: ``regularizers.get`` finds it by that name."""
-        return function_name(self.function)
-
-    def __repr__(self):
-        return f"FunctionRegularizer({getattr(self.function, '__name__', self.function)!r})"
 
 
 _registry = Registry("regularizer", Regularizer, function_wrapper=FunctionRegularizer)

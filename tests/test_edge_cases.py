@@ -568,15 +568,21 @@ def test_an_activation_layer_changing_its_logits_trains_on_what_it_evaluates(rng
     assert model.train_on_batch(x, y) == pytest.approx(expected, rel=1e-5)
 
 
+class Wrap(layers.Layer):
+    """Holds another layer in an attribute and calls it (a model's layer or not)."""
+
+    def __init__(self, inner, **kwargs):
+        super().__init__(**kwargs)
+        self.inner = inner
+
+    def compute_output_shape(self, input_shape):  # (no build needed to know it)
+        return self.inner.compute_output_shape(input_shape)
+
+    def call(self, inputs):
+        return self.inner(inputs)
+
+
 def test_a_layer_holding_another_models_layer_is_refused(rng):
-    class Wrap(layers.Layer):
-        def __init__(self, inner, **kwargs):
-            super().__init__(**kwargs)
-            self.inner = inner
-
-        def call(self, inputs):
-            return self.inner(inputs)
-
     class Listing(layers.Layer):
         def __init__(self, inner, **kwargs):
             super().__init__(**kwargs)
@@ -624,18 +630,10 @@ def test_a_layer_holding_another_models_layer_is_refused(rng):
 
 
 def test_layers_sharing_a_layer_work_in_either_order(float64, rng):
-    class Holder(layers.Layer):
-        def __init__(self, inner, **kwargs):
-            super().__init__(**kwargs)
-            self.inner = inner
-
-        def call(self, inputs):
-            return self.inner(inputs)
-
     x, y = rng.normal(size=(16, 3)), rng.normal(size=(16, 3))
     for first_made_is_first_in_model in (True, False):
         shared = layers.Dense(3, activation="tanh")
-        made_first, made_second = Holder(shared), Holder(shared)
+        made_first, made_second = Wrap(shared), Wrap(shared)
         order = [made_first, made_second] if first_made_is_first_in_model \
             else [made_second, made_first]
         model = mk.Sequential([mk.Input((3,))] + order)
@@ -647,17 +645,6 @@ def test_layers_sharing_a_layer_work_in_either_order(float64, rng):
 
 
 def test_a_refused_model_stays_unbuilt(rng):
-    class Wrap(layers.Layer):
-        def __init__(self, inner, **kwargs):
-            super().__init__(**kwargs)
-            self.inner = inner
-
-        def compute_output_shape(self, input_shape):  # (no build needed to know it)
-            return tuple(input_shape[:-1]) + (3,)
-
-        def call(self, inputs):
-            return self.inner(inputs)
-
     other = mk.Sequential([mk.Input((3,)), layers.Dense(3)])
     model = mk.Sequential([layers.Dense(3), Wrap(other.layers[0])])  # no Input: unbuilt
     model.compile(optimizer="sgd", loss="mse")

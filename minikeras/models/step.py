@@ -13,9 +13,8 @@ import math
 import autograd
 
 from .. import regularizers
-
-from ..layers.activation_head import ActivationHead
 from ..hierarchy import defined_below
+from ..layers.activation_head import ActivationHead
 from ..layers.base import has_own_backward
 
 __all__ = ["StepPlan", "can_fuse_output", "check_references", "trainable_signature", "unique"]

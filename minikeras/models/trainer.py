@@ -488,11 +488,11 @@ class Trainer:
         """After every check has passed: build the model if needed, and try the metrics on
         two samples, so that a metric that cannot score these targets fails before any
         training."""
-        if self.compiled:  # how the layers use one another, before anything changes
+        if self.compiled and not self.built:  # before building changes anything
             check_references(self.layers)
         self.ensure_built(x.shape)
         if self.compiled:
-            self._step_plan()  # (checks again, with the weights building made)
+            self._step_plan()  # how the layers use one another (its check_references)
         metrics = self._resolved_metrics() if try_metrics else []
         if metrics:
             weights = None if sample_weight is None else sample_weight[:2]

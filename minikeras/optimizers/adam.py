@@ -74,17 +74,15 @@ class Adam(Optimizer):
     def compiled_update_step(self):
         """The update as the compiled kernel ``"adam"``, or None (AMSGrad, a subclass with
         its own ``update_step``, or no working numba)."""
-        if self.amsgrad or not defined_below(type(self), "compiled_update_step", "update_step"):
+        if self.amsgrad or not defined_below(type(self), "compiled_update_step", "update_step") \
+                or kernels.get("adam") is None:
             return None
-        kernel = kernels.get("adam")
-        if kernel is None:  # numba missing or broken: numpy it is
-            return None
+        return self._kernel_update_step
 
-        def update_step(gradient, variable, learning_rate, slots, scratch):
-            arrays = (gradient, variable, slots[0], slots[1])
-            if variable.dtype not in kernels.DTYPES \
-                    or not all(a.flags.c_contiguous for a in arrays):  # (packed stretches are)
-                return self.update_step(gradient, variable, learning_rate, slots, scratch)
-            kernel(*[a.reshape(-1) for a in arrays], *self._rates(variable.dtype, learning_rate))
-
-        return update_step
+    def _kernel_update_step(self, gradient, variable, learning_rate, slots, scratch):
+        arrays = (gradient, variable, slots[0], slots[1])
+        if variable.dtype not in kernels.DTYPES \
+                or not all(a.flags.c_contiguous for a in arrays):  # (packed stretches are)
+            return self.update_step(gradient, variable, learning_rate, slots, scratch)
+        kernels.get("adam")(*[a.reshape(-1) for a in arrays],
+                            *self._rates(variable.dtype, learning_rate))

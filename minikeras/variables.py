@@ -201,9 +201,15 @@ class Variable:
     T = property(lambda self: self._value.T, doc="The transposed value.")
 
     def __array__(self, dtype=None, copy=None):
-        if copy:
-            return np.array(self._value, dtype=dtype)
-        return self._value if dtype is None else self._value.astype(dtype, copy=False)
+        """``np.asarray(variable)``: a snapshot (a copy), as in Keras, so that it does not
+        follow training; ``copy=False`` (numpy 2) asks for the live array, as
+        :attr:`value` gives it."""
+        if copy is False:
+            if dtype is not None and np.dtype(dtype) != self._value.dtype:
+                raise ValueError(f"A copy is needed to give {self.path!r} ({self.dtype}) as "
+                                 f"{np.dtype(dtype)}, but copy=False was asked for.")
+            return self._value
+        return np.array(self._value, dtype=dtype)
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         inputs = [x._value if isinstance(x, Variable) else x for x in inputs]

@@ -192,6 +192,12 @@ def test_weight_decay_exclusions_by_variable_and_by_name():
     opt.apply_gradients(zero)
     np.testing.assert_allclose(kernel.numpy(), 0.81)
 
+    opt.exclude_from_weight_decay(var_names=["^bias$", r"_1/"])  # regular expressions, as Keras
+    opt.apply_gradients(zero)
+    np.testing.assert_allclose(kernel.numpy(), 0.729)
+    np.testing.assert_allclose(bias.numpy(), 0.81)
+    np.testing.assert_allclose(other.numpy(), 0.81)
+
 
 def test_no_weight_decay_by_default_except_adamw():
     assert optimizers.Adam().weight_decay is None
@@ -222,6 +228,8 @@ def test_bad_weight_decay_arguments():
         opt.exclude_from_weight_decay(var_names="bias")
     with pytest.raises(ValueError, match="var_names"):
         opt.exclude_from_weight_decay(var_names=["bias", 3])
+    with pytest.raises(ValueError, match="var_names.*'bias\\('.*regular expression"):
+        opt.exclude_from_weight_decay(var_names=["bias("])
     with pytest.raises(ValueError, match="Variable"):
         opt.exclude_from_weight_decay(var_list=[np.zeros(2)])
     with pytest.raises(ValueError, match="var_list"):

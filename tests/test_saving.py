@@ -351,6 +351,8 @@ BAD_FILES = {
         path, lambda c: c["weights"].append({"path": "x/y", "member": "config.json"})),
     "compile names an unknown loss": lambda path: _edit_config(
         path, lambda c: c["compile"].update(loss="builtins.eval")),
+    "optimizer slots swapped": lambda path: _edit_config(
+        path, lambda c: c["optimizer"]["variables"].reverse()),
     "optimizer state of the wrong size": lambda path: _forge_member(
         "optimizer/00000.npy", _npy(np.ones((4, 2), np.float32)))(path),
 }
@@ -549,6 +551,17 @@ def test_config_values_of_the_wrong_type_are_refused(tmp_path, edit):
         mk.models.load_model(path)
 
 
+def test_model_from_json_refuses_configs_nested_too_deeply():
+    activation = "relu"  # the parse is shallow enough; building recursed without limit
+    for _ in range(400):
+        activation = {"class_name": "Dense", "config": {"units": 1, "activation": activation}}
+    text = json.dumps({"class_name": "Sequential", "config": {"name": "s", "input_shape": [3],
+                       "layers": [{"class_name": "Dense",
+                                   "config": {"units": 2, "activation": activation}}]}})
+    with pytest.raises(ValueError):
+        mk.models.model_from_json(text)
+
+
 def test_duplicate_json_keys_are_refused(tmp_path):
     _, path = _saved(tmp_path)
     _forge_member("config.json", b'{"format": "minikeras", "format": "minikeras"}')(path)
@@ -643,3 +656,23 @@ def test_a_namedtuple_argument_is_not_recorded_as_a_list():
             return inputs * self._spec.scale + self._spec.shift
 
     assert "spec" not in Affine(Spec(2.0, 1.0)).get_config()  # it needs a get_config
+
+
+def test_a_model_saved_with_a_frozen_trained_layer_loads_and_resumes(tmp_path):
+    x, y = _digits()
+    model = _model(optimizers.RMSprop(1e-3, momentum=0.5), batch_norm=True)
+    model.fit(x, y, batch_size=64, epochs=1, verbose=0)
+    model.layers[0].trainable = False  # fine-tuning: the optimizer keeps its state, as Keras
+    model.fit(x, y, batch_size=64, epochs=1, verbose=0)
+    model.save(tmp_path / "frozen.keras")
+    loaded = mk.models.load_model(tmp_path / "frozen.keras")
+    assert not loaded.layers[0].trainable
+    for a, b in zip(model.optimizer.variables, loaded.optimizer.variables):
+        assert a.path == b.path
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    for m in (model, loaded):
+        m.layers[0].trainable = True
+        mk.utils.set_random_seed(1)  # the same dropout masks for both
+        m.fit(x, y, batch_size=64, epochs=1, verbose=0)
+    for a, b in zip(model.get_weights(), loaded.get_weights()):
+        np.testing.assert_array_equal(a, b)

@@ -180,7 +180,7 @@ def test_an_optimizer_follows_its_schedule_inside_fit():
         np.testing.assert_array_equal(a, b)
     config = model.get_compile_config()["optimizer"]
     rebuilt = optimizers.get(json.loads(json.dumps(config)))
-    assert isinstance(rebuilt.learning_rate, schedules.PiecewiseConstantDecay)
+    assert isinstance(rebuilt.learning_rate_schedule, schedules.PiecewiseConstantDecay)
     assert rebuilt.get_config() == model.optimizer.get_config()
 
 

@@ -71,6 +71,24 @@ def test_random_state_repeats_fits_and_leaves_global_generators_alone():
     assert mk.utils.rng().bit_generator.state == minikeras_state
 
 
+@pytest.mark.parametrize("argument, value, message", [
+    ("warm_start", "yes", "warm_start.*bool"),
+    ("random_state", "x", "random_state.*'x'"),
+    ("random_state", -1, "random_state.*-1"),
+    ("random_state", 2**32, "random_state"),
+    ("fit_kwargs", [1], "fit_kwargs.*dict"),
+    ("model_kwargs", "hidden", "model_kwargs.*dict"),
+])
+def test_bad_parameters_are_named_when_fitting(argument, value, message):
+    x, y = _breast_cancer()
+    classifier = _classifier(random_state=0).fit(x[:50], y[:50])
+    fitted = classifier.model_
+    classifier.set_params(**{argument: value})
+    with pytest.raises(ValueError, match=message):
+        classifier.fit(x, y)
+    assert classifier.model_ is fitted  # a failed fit leaves the estimator as it was
+
+
 def test_a_compiled_model_is_cloned_for_every_fit():
     x, y = _breast_cancer()
     template = mk.Sequential([mk.Input((30,)), mk.layers.Dense(2, activation="softmax")])

@@ -332,7 +332,11 @@ def test_variables_behave_like_arrays_and_have_paths():
     kernel = layer.kernel
     assert kernel.path == "dense_probe/kernel" and kernel.name == "kernel"
     assert kernel.shape == (4, 3) and kernel.dtype == np.float32 and len(kernel) == 4
-    assert isinstance(np.asarray(kernel), np.ndarray)
+    snapshot = np.asarray(kernel)  # a copy, as in Keras: it does not follow training
+    assert isinstance(snapshot, np.ndarray) and not np.shares_memory(snapshot, kernel.value)
+    assert np.shares_memory(np.asarray(kernel, copy=False), kernel.value)
+    with pytest.raises(ValueError, match="dense_probe/kernel.*copy=False"):
+        np.asarray(kernel, dtype=np.float64, copy=False)
     np.testing.assert_array_equal(np.ones((2, 4)) @ kernel, np.ones((2, 4)) @ kernel.value)
     np.testing.assert_array_equal(kernel * 2, 2 * kernel.value)
     np.testing.assert_array_equal(ops.tanh(kernel), np.tanh(kernel.value))
@@ -546,6 +550,28 @@ def test_a_layer_let_go_by_one_layer_can_join_another():
     e, f = layers.Layer(name="e"), layers.Layer(name="f")
     e.blocks, f.blocks = [d], [d]  # let go, then taken by one layer only
     assert e._sublayers == [d] and f._sublayers == []
+
+
+def test_loss_and_gradients_leaves_the_random_generators_as_they_were(rng):
+    x = rng.normal(size=(16, 3))
+    y = x.sum(axis=1, keepdims=True)
+
+    def model():
+        mk.utils.set_random_seed(5)
+        built = mk.Sequential([mk.Input((3,)), layers.Dense(8), layers.Dropout(0.5),
+                               layers.Dropout(0.5, seed=2), layers.Dense(1)])
+        built.compile(optimizer="sgd", loss="mse")
+        return built
+
+    probed, plain = model(), model()
+    first = probed.loss_and_gradients(x, y)
+    second = probed.loss_and_gradients(x, y)  # the same units dropped
+    assert first[0] == second[0]
+    for m in (probed, plain):
+        mk.utils.set_random_seed(9)
+        m.fit(x, y, epochs=2, verbose=0)
+    for a, b in zip(probed.get_weights(), plain.get_weights()):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_gradient_checks_rewind_a_seeded_dropout_inside_a_sublayer(rng):

@@ -57,7 +57,8 @@ def test_get_layer():
     model = mk.Sequential([mk.Input((3,)), layers.Dense(2, name="first"), layers.Dense(1)])
     assert model.get_layer("first") is model.layers[0]
     assert model.get_layer(index=-1) is model.layers[1]
-    assert model.get_layer(name="first", index=1) is model.layers[1]  # index wins, as Keras
+    with pytest.raises(ValueError, match="only a layer name or a layer index"):
+        model.get_layer(name="first", index=1)  # as Keras 3
     with pytest.raises(ValueError, match="names no layer"):
         model.get_layer("missing")
     with pytest.raises(ValueError, match="out of range"):
@@ -300,3 +301,34 @@ def test_a_regularizer_may_have_an_attribute_called_penalty(rng):
     history = model.fit(rng.normal(size=(8, 3)), rng.normal(size=(8, 2)), epochs=2,
                         verbose=0).history["loss"]
     assert len(history) == 2
+
+
+def test_leaky_relu_layer_takes_keras_2_alpha_with_a_warning():
+    with pytest.warns(DeprecationWarning, match="negative_slope"):
+        layer = layers.LeakyReLU(alpha=0.1)
+    assert layer.negative_slope == 0.1
+    np.testing.assert_allclose(layer(np.array([[-2.0, 3.0]])), [[-0.2, 3.0]])
+    assert type(layer).from_config(layer.get_config()).negative_slope == 0.1
+
+
+def test_learning_rate_reads_as_the_current_float_as_in_keras():
+    schedule = mk.optimizers.schedules.ExponentialDecay(0.1, decay_steps=2, decay_rate=0.5)
+    opt = mk.optimizers.SGD(schedule)
+    assert opt.learning_rate == pytest.approx(0.1)
+    assert opt.learning_rate_schedule is schedule
+    w = mk.Variable(np.ones(2))
+    opt.apply_gradients([(np.ones(2), w)])
+    opt.apply_gradients([(np.ones(2), w)])
+    assert float(opt.learning_rate) == pytest.approx(0.05)  # at iterations == 2
+    with pytest.raises(TypeError, match="schedule"):
+        opt.learning_rate = 0.01
+    assert opt.learning_rate_schedule is schedule  # the refused assignment changed nothing
+    counter = iter(range(1, 100))
+    by_function = mk.optimizers.SGD(lambda: 0.1 / next(counter))
+    assert by_function.learning_rate == pytest.approx(0.1)
+    plain = mk.optimizers.Adam(0.01)
+    assert plain.learning_rate == 0.01 and plain.learning_rate_schedule is None
+    plain.learning_rate = schedule  # a schedule may replace a float, as in Keras
+    assert plain.learning_rate_schedule is schedule
+    assert mk.optimizers.get(mk.optimizers.serialize(plain)).learning_rate_schedule.get_config() \
+        == schedule.get_config()

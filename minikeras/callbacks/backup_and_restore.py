@@ -105,10 +105,11 @@ class BackupAndRestore(Callback):
 
         name = f"model-{epoch}.keras"
         self.model.save(os.path.join(self.backup_dir, name))
-        rate = self.model.optimizer.learning_rate
+        optimizer = self.model.optimizer
         state = {"epoch": epoch, "model": name,
                  "generators": [g.bit_generator.state for g in self._generators()],
-                 "learning_rate": None if callable(rate) else float(rate)}
+                 "learning_rate": (None if optimizer.learning_rate_schedule is not None
+                                   else optimizer.learning_rate)}
         atomic_write(self._state_path(),
                      lambda file: file.write(json.dumps(state).encode("utf-8")))
         self._remove_models(keep=name)

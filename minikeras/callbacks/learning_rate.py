@@ -11,13 +11,13 @@ __all__ = ["LearningRateScheduler", "ReduceLROnPlateau"]
 
 
 def _current_rate(model, owner):
-    rate = model.optimizer.learning_rate
-    if callable(rate):
+    schedule = model.optimizer.learning_rate_schedule
+    if schedule is not None:
         raise ValueError(
             f"{owner} sets the optimizer's learning rate, which is a schedule or a function "
-            f"({rate!r}); give the optimizer a float learning rate instead."
+            f"({schedule!r}); give the optimizer a float learning rate instead."
         )
-    return float(rate)
+    return model.optimizer.learning_rate
 
 
 class LearningRateScheduler(Callback):

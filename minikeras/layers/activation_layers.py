@@ -5,6 +5,8 @@ its own, so a ``Softmax`` layer at the output fuses with cross-entropy like
 ``Activation("softmax")``.
 """
 
+import warnings
+
 from .. import activations
 from .activation import Activation
 from .base import register
@@ -38,9 +40,14 @@ class LeakyReLU(Activation):
     Parameters
     ----------
     negative_slope : float, default 0.3
+        Keras 2's spelling ``alpha=`` is accepted with a warning, as Keras 3 does.
     """
 
     def __init__(self, negative_slope=0.3, **kwargs):
+        if "alpha" in kwargs:
+            negative_slope = kwargs.pop("alpha")
+            warnings.warn("Argument `alpha` of LeakyReLU is deprecated; use `negative_slope`.",
+                          DeprecationWarning, stacklevel=2)
         super().__init__(activations.LeakyReLU(negative_slope), **kwargs)
         self.negative_slope = self.activation.negative_slope
 

@@ -28,7 +28,11 @@ def model_from_json(json_string, custom_objects=None):
             "Argument `json_string` must describe {'class_name': 'Sequential', 'config': ...}, "
             f"got {validation.describe(description)}."
         )
-    return Sequential.from_config(description["config"], custom_objects)
+    try:
+        return Sequential.from_config(description["config"], custom_objects)
+    except RecursionError:
+        raise ValueError("Argument `json_string` nests configs too deeply to be a "
+                         "model's description.") from None
 
 
 def clone_model(model, custom_objects=None):

@@ -126,14 +126,17 @@ class Sequential(Trainer):
             )
 
     def get_layer(self, name=None, index=None):
-        """The layer called ``name``, or at position ``index`` of :attr:`layers` (which wins
-        if both are given), as Keras' ``get_layer``.
+        """The layer called ``name``, or at position ``index`` of :attr:`layers`, as Keras'
+        ``get_layer``.
 
         Raises
         ------
         ValueError
-            If neither is given, or no layer matches.
+            If neither or both are given, or no layer matches.
         """
+        if index is not None and name is not None:
+            raise ValueError(f"Provide only a layer name or a layer index to get_layer, got "
+                             f"name={name!r} and index={index!r}.")
         if index is not None:
             index = validation.check_int("index", index)
             if not -len(self._layers) <= index < len(self._layers):

@@ -189,7 +189,8 @@ class Trainer:
         """Loss and ``{weight path: gradient}`` on one batch, changing nothing.
 
         The batch runs in training mode (dropout active), but no weight, optimizer state
-        or moving statistic changes. ``method`` is "backprop" or "autograd"; used by
+        or moving statistic changes, and the random generators end where they began (so
+        two calls drop the same units). ``method`` is "backprop" or "autograd"; used by
         :func:`minikeras.utils.check_gradients`.
         """
         self._require_compiled("loss_and_gradients")
@@ -197,10 +198,12 @@ class Trainer:
         x, y, sample_weight = self._ready(*data_module.prepare_data(self, x, y, sample_weight),
                                           try_metrics=False)  # no metric is updated here
         plan = self._step_plan()
+        randomness = utils.RandomState(self.layers)
         try:
             with no_state_updates():
                 loss, _ = plan.gradients(x, y, sample_weight, method)
         finally:
+            randomness.restore()
             self._clear_caches()
         return loss, {w.path: w.grad.copy() for w in plan.trainable}
 

@@ -18,6 +18,7 @@ slots, ...). An optimizer whose ``update_step`` treats every entry on its own
 """
 
 import operator
+import re
 
 import numpy as np
 
@@ -92,15 +93,33 @@ class Optimizer(Configurable):
     # ---------------------------------------------------------------- learning rate
     @property
     def learning_rate(self):
-        """A float, a ``LearningRateSchedule`` (called with the step) or a function of no
-        arguments (called each step), as in Keras."""
-        return self._learning_rate
+        """The learning rate of the next step, a float, as in Keras: a float given, or a
+        ``LearningRateSchedule`` evaluated at :attr:`iterations`, or a function of no
+        arguments, called. The schedule or function itself is
+        :attr:`learning_rate_schedule`.
+
+        Setting it takes a float, a schedule or a function; a float cannot replace a
+        schedule or function (``TypeError``, as in Keras).
+        """
+        return self.current_learning_rate()
 
     @learning_rate.setter
     def learning_rate(self, value):
         if not callable(value):
             value = validation.check_float("learning_rate", value, low=0.0)
+            if callable(getattr(self, "_learning_rate", None)):
+                raise TypeError(
+                    f"This optimizer's learning rate is a schedule or function "
+                    f"({self._learning_rate!r}), so a float cannot be set; create the "
+                    "optimizer with a float learning_rate to be able to set it."
+                )
         self._learning_rate = value
+
+    @property
+    def learning_rate_schedule(self):
+        """The ``LearningRateSchedule`` or function given as the learning rate, or None if
+        it is a float."""
+        return self._learning_rate if callable(self._learning_rate) else None
 
     def current_learning_rate(self):
         """The learning rate for the next step (a schedule is evaluated at ``iterations``)."""
@@ -246,14 +265,16 @@ class Optimizer(Configurable):
         var_list : list of Variable, optional
             These variables are not decayed.
         var_names : list of str, optional
-            A variable is not decayed if one of these strings occurs in its ``name`` or its
-            ``path`` (``["bias"]`` exempts every bias, ``["dense_1/"]`` a layer's weights).
+            Regular expressions, as in Keras: a variable is not decayed if one of them is
+            found (``re.search``) in its ``name`` or its ``path`` (``["bias"]`` exempts every
+            bias, ``["^dense_1/"]`` a layer's weights).
 
         Raises
         ------
         ValueError
             If ``var_list`` holds something other than Variables, or ``var_names`` is not a
-            list of strings (a bare string is refused: Keras would read it letter by letter).
+            list of strings (a bare string is refused: Keras would read it letter by letter)
+            or one of them is not a regular expression.
         """
         if isinstance(var_list, Variable):
             raise ValueError("Argument `var_list` must be a list of Variables, got the single "
@@ -264,16 +285,23 @@ class Optimizer(Configurable):
                 or not all(isinstance(n, str) for n in names):
             raise ValueError(f"Argument `var_names` must be a list of strings, got "
                              f"{validation.describe(var_names)}.")
-        self._no_decay = (variables, tuple(dict.fromkeys(names)))
+        patterns = []
+        for name in dict.fromkeys(names):
+            try:
+                patterns.append(re.compile(name))
+            except re.error as error:
+                raise ValueError(f"Argument `var_names` holds {name!r}, which is not a regular "
+                                 f"expression: {error}.") from None
+        self._no_decay = (variables, tuple(patterns))
         self._decays = {}
 
     def _decays_weight(self, variable):
         """True if the weight decay applies to ``variable`` (remembered per variable)."""
         decays = self._decays.get(variable)
         if decays is None:
-            excluded, parts = self._no_decay
+            excluded, patterns = self._no_decay
             decays = variable not in excluded and not any(
-                part in variable.name or part in variable.path for part in parts)
+                p.search(variable.name) or p.search(variable.path) for p in patterns)
             self._decays[variable] = decays
         return decays
 
@@ -341,9 +369,9 @@ class Optimizer(Configurable):
 
     def get_config(self):
         config = super().get_config()
-        for key in ("learning_rate", "clipnorm", "clipvalue", "global_clipnorm", "name",
-                    "weight_decay"):
+        for key in ("clipnorm", "clipvalue", "global_clipnorm", "name", "weight_decay"):
             config[key] = _registry.serialize(getattr(self, key))
+        config["learning_rate"] = _registry.serialize(self._learning_rate)
         if callable(config["learning_rate"]):
             raise ValueError(
                 "An optimizer whose learning rate is a plain function has no config; use a "
@@ -352,7 +380,7 @@ class Optimizer(Configurable):
         return config
 
     def __repr__(self):
-        return f"{type(self).__name__}(learning_rate={self.learning_rate!r})"
+        return f"{type(self).__name__}(learning_rate={self._learning_rate!r})"
 
 
 def _same(a, b):

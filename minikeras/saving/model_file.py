@@ -255,13 +255,12 @@ def _read_optimizer_state(reader, model, config, weights_by_path):
         raise ModelFileError(f"{reader.path!r}: the optimizer's iterations must be an integer "
                              f"in [0, 2**53), got {validation.describe(iterations)}.")
     owners = list(dict.fromkeys(e["weight"] for e in entries))
-    trainable = set(model.trainable_weights)
-    unknown = [p for p in owners if p not in weights_by_path
-               or weights_by_path[p] not in trainable]
+    # A weight frozen after training keeps its state, as in Keras (it resumes when unfrozen).
+    unknown = [p for p in owners if p not in weights_by_path]
     if unknown:
         raise ModelFileError(f"{reader.path!r}: optimizer state for {unknown}, which are not "
-                             "trainable weights of the model.")
-    if iterations and model.optimizer.slot_names() and trainable and not owners:
+                             "weights of the model.")
+    if iterations and model.optimizer.slot_names() and model.trainable_weights and not owners:
         raise ModelFileError(f"{reader.path!r}: after {iterations} steps the optimizer keeps "
                              "no state at all; the file was cut or forged.")
     optimizer = model.optimizer
@@ -269,7 +268,12 @@ def _read_optimizer_state(reader, model, config, weights_by_path):
     kept = [w for w in optimizer.built_variables if w in set(weights_by_path.values())]
     slots = [s for k in range(len(optimizer.slot_names())) for s in
              (optimizer.slots_for(w)[k] for w in kept)]
-    if len(slots) != len(entries) or kept != [weights_by_path[p] for p in owners]:
+    # Each entry must be the slot it stands in for: the slot kinds in order, each for every
+    # weight in order (the paths may differ in their layer names, as the weights' may).
+    expected = [(owner, name) for name in optimizer.slot_names() for owner in owners]
+    if len(slots) != len(entries) or kept != [weights_by_path[p] for p in owners] \
+            or any(e["weight"] != owner or not e["path"].endswith("_" + name)
+                   for e, (owner, name) in zip(entries, expected)):
         raise ModelFileError(
             f"{reader.path!r}: the optimizer state {[e['path'] for e in entries]} does not "
             f"fit {type(optimizer).__name__}, which keeps {[s.path for s in slots]}."

@@ -8,6 +8,7 @@ estimators, and they pass scikit-learn's estimator checks. They work in ``Pipeli
 joblib's Dask backend), each fit on its own copy of the model.
 """
 
+import collections.abc
 import contextlib
 import numbers
 
@@ -17,7 +18,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .. import utils
+from .. import utils, validation
 from ..models import Sequential, clone_model
 
 __all__ = ["SKLearnClassifier", "SKLearnRegressor"]
@@ -63,6 +64,7 @@ class _SKLearnModel(BaseEstimator):
         **kwargs
             Passed to ``model.fit`` (``sample_weight``, ``epochs``, ...).
         """
+        self._check_params()
         fitted = {k: v for k, v in vars(self).items() if k.endswith("_") or k == "_target_ndim"}
         try:
             warm = self.warm_start and hasattr(self, "model_")
@@ -84,6 +86,22 @@ class _SKLearnModel(BaseEstimator):
     def _check_outputs(self, model, X, targets):
         """Raise ValueError with advice if the model's outputs cannot fit ``targets``
         (the classifier's check; the regressor leaves it to ``fit``)."""
+
+    def _check_params(self):
+        """Raise ValueError naming a constructor argument that cannot be used (scikit-learn
+        checks parameters in ``fit``, not in ``__init__``)."""
+        validation.check_bool("warm_start", self.warm_start)
+        for name in ("model_kwargs", "fit_kwargs"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, collections.abc.Mapping):
+                raise ValueError(f"Argument `{name}` must be a dict or None, got "
+                                 f"{validation.describe(value)}.")
+        seed = self.random_state
+        if isinstance(seed, numbers.Integral) and not isinstance(seed, (bool, np.bool_)):
+            validation.check_int("random_state", seed, minimum=0, maximum=2**32 - 1)
+        elif seed is not None and not isinstance(seed, np.random.RandomState):
+            raise ValueError("Argument `random_state` must be None, an int in [0, 2**32 - 1] "
+                             f"or a numpy RandomState, got {validation.describe(seed)}.")
 
     def _randomness(self):
         if self.random_state is None:

@@ -16,9 +16,11 @@ from .hierarchy import defined_below
 from .registry import Configurable, FunctionWrapper, Registry
 
 __all__ = ["Activation", "FunctionActivation", "Linear", "ReLU", "LeakyReLU", "ELU", "Sigmoid",
-           "Tanh", "Softmax", "Softplus", "GELU", "SiLU", "linear", "relu", "leaky_relu", "elu",
-           "sigmoid", "tanh", "softmax", "softplus", "gelu", "silu", "swish", "get",
-           "register", "serialize"]
+           "Tanh", "Softmax", "Softplus", "GELU", "SiLU", "SELU", "Softsign", "HardSigmoid",
+           "HardSiLU", "ReLU6", "Mish", "LogSoftmax", "linear", "relu", "leaky_relu", "elu",
+           "sigmoid", "tanh", "softmax", "softplus", "gelu", "silu", "swish", "selu",
+           "softsign", "hard_sigmoid", "hard_silu", "hard_swish", "relu6", "mish",
+           "log_softmax", "get", "register", "serialize"]
 
 
 class Activation(Configurable):
@@ -291,6 +293,110 @@ class SiLU(Activation):
         return grad * s * (1 + z * (1 - s))
 
 
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _constant(value, like):
+    """``value`` as a 0-d array of ``like``'s dtype (keeps float32 arrays float32)."""
+    return np.asarray(value, dtype=like.dtype)
+
+
+@register("selu")
+class SELU(Activation):
+    """Scaled ELU: ``a = scale * z`` if ``z > 0`` else ``scale * alpha * (exp(z) - 1)``, with
+    Keras' constants ``alpha = 1.67326324...`` and ``scale = 1.05070098...``;
+    ``da/dz = scale`` or ``scale * alpha * exp(z)``."""
+
+    def __call__(self, z):
+        return ops.elu(z, _SELU_ALPHA) * _SELU_SCALE
+
+    def backward(self, z, a, grad):
+        # scale * alpha * exp(min(z, 0)) below 0; above 0 corrected to scale
+        slope = np.exp(np.minimum(z, 0)) * _constant(_SELU_SCALE * _SELU_ALPHA, grad)
+        slope += (z > 0) * _constant(_SELU_SCALE - _SELU_SCALE * _SELU_ALPHA, grad)
+        return grad * slope
+
+
+@register("softsign")
+class Softsign(Activation):
+    """``a = z / (1 + |z|)``; ``da/dz = 1 / (1 + |z|) ** 2``."""
+
+    def __call__(self, z):
+        z, xp = ops.array_and_namespace(z)
+        return z / (1 + xp.abs(z))
+
+    def backward(self, z, a, grad):
+        denominator = 1 + np.abs(z)
+        return grad / (denominator * denominator)
+
+
+@register("hard_sigmoid")
+class HardSigmoid(Activation):
+    """Keras 3's piecewise-linear sigmoid: ``a = clip(z / 6 + 1/2, 0, 1)`` (0 below -3, 1
+    above 3); ``da/dz = 1/6`` for ``-3 < z < 3``, else 0."""
+
+    def __call__(self, z):
+        z, xp = ops.array_and_namespace(z)
+        return xp.clip(z / 6 + 0.5, 0, 1)
+
+    def backward(self, z, a, grad):
+        return grad * (((z > -3) & (z < 3)) * _constant(1 / 6, grad))
+
+
+@register("hard_silu", "hard_swish")
+class HardSiLU(Activation):
+    """``a = z * hard_sigmoid(z)``; ``da/dz = hard_sigmoid(z) + z / 6`` for ``-3 < z < 3``
+    (0 below, 1 above)."""
+
+    def __call__(self, z):
+        return z * HardSigmoid()(z)
+
+    def backward(self, z, a, grad):
+        inside = (z > -3) & (z < 3)
+        slope = np.clip(z / 6 + 0.5, 0, 1) + inside * (z / 6)
+        return grad * slope.astype(grad.dtype, copy=False)
+
+
+@register("relu6")
+class ReLU6(Activation):
+    """``a = min(max(z, 0), 6)``; ``da/dz = 1`` for ``0 < z < 6``, else 0."""
+
+    def __call__(self, z):
+        z, xp = ops.array_and_namespace(z)
+        return xp.clip(z, 0, 6)
+
+    def backward(self, z, a, grad):
+        return grad * ((z > 0) & (z < 6))
+
+
+@register("mish")
+class Mish(Activation):
+    """``a = z * tanh(softplus(z))``; ``da/dz = t + z * (1 - t ** 2) * sigmoid(z)`` with
+    ``t = tanh(softplus(z))``."""
+
+    def __call__(self, z):
+        return z * ops.namespace(z).tanh(ops.softplus(z))
+
+    def backward(self, z, a, grad):
+        t = np.tanh(ops.softplus(z))
+        return grad * (t + z * (1 - t * t) * ops.sigmoid(z))
+
+
+@register("log_softmax")
+class LogSoftmax(Activation):
+    """``a = z - log(sum(exp(z)))`` along ``axis``; ``dL/dz = grad - exp(a) * sum(grad)``."""
+
+    def __init__(self, axis=-1):
+        self.axis = validation.check_int("axis", axis, minimum=-32, maximum=31)
+
+    def __call__(self, z):
+        return ops.log_softmax(z, axis=self.axis)
+
+    def backward(self, z, a, grad):
+        return grad - np.exp(a) * np.sum(grad, axis=self.axis, keepdims=True)
+
+
 # ---------------------------------------------------------------- Keras' function forms
 # ``activation=activations.relu`` resolves to ``ReLU()`` (hand-written backward); called
 # directly, each computes its activation.
@@ -358,3 +464,48 @@ def silu(x):
 
 
 swish = silu
+
+
+@_function_form(SELU)
+def selu(x):
+    """Scaled ELU (see :class:`SELU`)."""
+    return SELU()(x)
+
+
+@_function_form(Softsign)
+def softsign(x):
+    """``x / (1 + |x|)``."""
+    return Softsign()(x)
+
+
+@_function_form(HardSigmoid)
+def hard_sigmoid(x):
+    """``clip(x / 6 + 1/2, 0, 1)``."""
+    return HardSigmoid()(x)
+
+
+@_function_form(HardSiLU)
+def hard_silu(x):
+    """``x * hard_sigmoid(x)``."""
+    return HardSiLU()(x)
+
+
+hard_swish = hard_silu
+
+
+@_function_form(ReLU6)
+def relu6(x):
+    """``min(max(x, 0), 6)``."""
+    return ReLU6()(x)
+
+
+@_function_form(Mish)
+def mish(x):
+    """``x * tanh(softplus(x))``."""
+    return Mish()(x)
+
+
+@_function_form(LogSoftmax)
+def log_softmax(x, axis=-1):
+    """``x - logsumexp(x)`` along ``axis``."""
+    return LogSoftmax(axis)(x)

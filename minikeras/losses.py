@@ -14,6 +14,8 @@ extremely confident wrong predictions the model reports the larger, true value (
 TensorFlow backend does the same; its JAX and torch backends clip).
 """
 
+import math
+
 import autograd
 import numpy as np
 
@@ -26,6 +28,10 @@ __all__ = ["Loss", "MeanSquaredError", "MeanAbsoluteError", "Huber", "BinaryCros
            "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "LossFunctionWrapper",
            "mean_squared_error", "mean_absolute_error", "huber", "binary_crossentropy",
            "categorical_crossentropy", "sparse_categorical_crossentropy", "mse", "mae",
+           "MeanAbsolutePercentageError", "MeanSquaredLogarithmicError", "Hinge",
+           "KLDivergence", "Poisson", "LogCosh", "mean_absolute_percentage_error",
+           "mean_squared_logarithmic_error", "hinge", "kl_divergence", "poisson", "log_cosh",
+           "mape", "msle", "kld",
            "per_sample_weights", "align_targets", "get", "register", "serialize"]
 
 
@@ -295,6 +301,105 @@ class Huber(Loss):
         return np.clip(error, -self.delta, self.delta) * (1.0 / y_pred.shape[-1])
 
 
+@register("mape", "mean_absolute_percentage_error")
+class MeanAbsolutePercentageError(Loss):
+    """``loss = 100 mean(|y_true - y_pred| / max(|y_true|, epsilon), axis=-1)``; gradient
+    ``100 sign(y_pred - y_true) / (max(|y_true|, epsilon) d)``."""
+
+    def call(self, y_true, y_pred):
+        xp = ops.namespace(y_pred)
+        scale = np.maximum(np.abs(y_true), config.epsilon())
+        return 100.0 * xp.mean(xp.abs(y_true - y_pred) / scale, axis=-1)
+
+    def sample_gradient(self, y_true, y_pred):
+        scale = np.maximum(np.abs(y_true), config.epsilon())
+        return np.sign(y_pred - y_true) * (100.0 / y_pred.shape[-1]) / scale
+
+
+@register("msle", "mean_squared_logarithmic_error")
+class MeanSquaredLogarithmicError(Loss):
+    """``loss = mean((log(1 + max(y_pred, epsilon)) - log(1 + max(y_true, epsilon))) ** 2,
+    axis=-1)``; gradient ``2 e / ((1 + y_pred) d)`` where ``y_pred > epsilon``, else 0
+    (``e`` the difference of the logarithms)."""
+
+    def call(self, y_true, y_pred):
+        xp = ops.namespace(y_pred)
+        e = xp.log1p(xp.maximum(y_pred, config.epsilon())) \
+            - np.log1p(np.maximum(y_true, config.epsilon()))
+        return xp.mean(e * e, axis=-1)
+
+    def sample_gradient(self, y_true, y_pred):
+        clipped = np.maximum(y_pred, config.epsilon())
+        e = np.log1p(clipped) - np.log1p(np.maximum(y_true, config.epsilon()))
+        return (2.0 / y_pred.shape[-1]) * e / (1 + clipped) * (y_pred > config.epsilon())
+
+
+@register("hinge")
+class Hinge(Loss):
+    """``loss = mean(max(1 - y_true y_pred, 0), axis=-1)`` with labels -1 or 1 (labels that
+    are all 0 or 1 are mapped to -1 and 1 first, as Keras does); gradient ``-y_true / d``
+    where ``y_true y_pred < 1``, else 0."""
+
+    def call(self, y_true, y_pred):
+        margin = 1.0 - _hinge_labels(y_true) * y_pred
+        xp = ops.namespace(margin)
+        return xp.mean(xp.maximum(margin, 0.0), axis=-1)
+
+    def sample_gradient(self, y_true, y_pred):
+        labels = _hinge_labels(y_true)
+        return -labels * (labels * y_pred < 1.0) * (1.0 / y_pred.shape[-1])
+
+
+def _hinge_labels(y_true):
+    """Keras' conversion: labels all 0 or 1 become -1 or 1; others are kept."""
+    y_true = np.asarray(y_true)
+    return 2.0 * y_true - 1.0 if np.all((y_true == 0) | (y_true == 1)) else y_true
+
+
+@register("kld", "kl_divergence", "kullback_leibler_divergence")
+class KLDivergence(Loss):
+    """``loss = sum(t log(t / p), axis=-1)`` with ``t = clip(y_true, epsilon, 1)`` and
+    ``p = clip(y_pred, epsilon, 1)``; gradient ``-t / p`` where ``epsilon < y_pred < 1``,
+    else 0."""
+
+    def call(self, y_true, y_pred):
+        xp = ops.namespace(y_pred)
+        t = np.clip(y_true, config.epsilon(), 1.0)
+        p = xp.clip(y_pred, config.epsilon(), 1.0)
+        return xp.sum(t * xp.log(t / p), axis=-1)
+
+    def sample_gradient(self, y_true, y_pred):
+        t = np.clip(y_true, config.epsilon(), 1.0)
+        inside = (y_pred > config.epsilon()) & (y_pred < 1.0)
+        return -t / np.clip(y_pred, config.epsilon(), 1.0) * inside
+
+
+@register("poisson")
+class Poisson(Loss):
+    """``loss = mean(y_pred - y_true log(y_pred + epsilon), axis=-1)``; gradient
+    ``(1 - y_true / (y_pred + epsilon)) / d``."""
+
+    def call(self, y_true, y_pred):
+        xp = ops.namespace(y_pred)
+        return xp.mean(y_pred - y_true * xp.log(y_pred + config.epsilon()), axis=-1)
+
+    def sample_gradient(self, y_true, y_pred):
+        return (1.0 - y_true / (y_pred + config.epsilon())) * (1.0 / y_pred.shape[-1])
+
+
+@register("log_cosh", "logcosh")
+class LogCosh(Loss):
+    """``loss = mean(log(cosh(e)), axis=-1)``, ``e = y_pred - y_true``, computed as
+    ``e + softplus(-2 e) - log 2`` (no overflow); gradient ``tanh(e) / d``."""
+
+    def call(self, y_true, y_pred):
+        e = y_pred - y_true
+        return ops.namespace(e).mean(e + ops.softplus(-2.0 * e) - math.log(2.0), axis=-1)
+
+    def sample_gradient(self, y_true, y_pred):
+        return np.tanh(y_pred - y_true) * (1.0 / y_pred.shape[-1])
+
+
 @register("bce", "binary_crossentropy")
 class BinaryCrossentropy(Loss):
     """``loss = -mean(y log p + (1 - y) log(1 - p), axis=-1)``.
@@ -537,4 +642,42 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False):
     return _per_sample(SparseCategoricalCrossentropy(from_logits), y_true, y_pred)
 
 
+@function_form(MeanAbsolutePercentageError)
+def mean_absolute_percentage_error(y_true, y_pred):
+    """Per-sample ``100 mean(|y_true - y_pred| / max(|y_true|, epsilon), axis=-1)``."""
+    return _per_sample(MeanAbsolutePercentageError(), y_true, y_pred)
+
+
+@function_form(MeanSquaredLogarithmicError)
+def mean_squared_logarithmic_error(y_true, y_pred):
+    """Per-sample ``mean((log(1 + y_pred) - log(1 + y_true)) ** 2, axis=-1)``."""
+    return _per_sample(MeanSquaredLogarithmicError(), y_true, y_pred)
+
+
+@function_form(Hinge)
+def hinge(y_true, y_pred):
+    """Per-sample ``mean(max(1 - y_true y_pred, 0), axis=-1)`` (see :class:`Hinge`)."""
+    return _per_sample(Hinge(), y_true, y_pred)
+
+
+@function_form(KLDivergence)
+def kl_divergence(y_true, y_pred):
+    """Per-sample ``sum(y_true log(y_true / y_pred), axis=-1)`` (see :class:`KLDivergence`)."""
+    return _per_sample(KLDivergence(), y_true, y_pred)
+
+
+@function_form(Poisson)
+def poisson(y_true, y_pred):
+    """Per-sample ``mean(y_pred - y_true log(y_pred + epsilon), axis=-1)``."""
+    return _per_sample(Poisson(), y_true, y_pred)
+
+
+@function_form(LogCosh)
+def log_cosh(y_true, y_pred):
+    """Per-sample ``mean(log(cosh(y_pred - y_true)), axis=-1)``."""
+    return _per_sample(LogCosh(), y_true, y_pred)
+
+
 mse, mae = mean_squared_error, mean_absolute_error
+mape, msle = mean_absolute_percentage_error, mean_squared_logarithmic_error
+kld = kl_divergence

@@ -13,7 +13,9 @@ BUILT_INS = [
     activations.ELU(), activations.ELU(alpha=0.5), activations.Sigmoid(), activations.Tanh(),
     activations.Softmax(), activations.Softmax(axis=0), activations.Linear(),
     activations.Softplus(), activations.GELU(), activations.GELU(approximate=True),
-    activations.SiLU(),
+    activations.SiLU(), activations.SELU(), activations.Softsign(), activations.HardSigmoid(),
+    activations.HardSiLU(), activations.ReLU6(), activations.Mish(), activations.LogSoftmax(),
+    activations.LogSoftmax(axis=0),
 ]
 
 
@@ -49,6 +51,20 @@ def test_known_values():
     np.testing.assert_allclose(activations.get("softplus")(z), np.log1p(np.exp(z)))
     np.testing.assert_allclose(activations.get("silu")(z), z / (1 + np.exp(-z)))
     np.testing.assert_allclose(activations.get("gelu")(np.array([1.0])), [0.8413447460685429])
+    # Keras 3's definitions, written out
+    alpha, scale = 1.6732632423543772, 1.0507009873554805
+    np.testing.assert_allclose(activations.get("selu")(z),
+                               scale * np.where(z > 0, z, alpha * np.expm1(z)))
+    np.testing.assert_allclose(activations.get("softsign")(z), z / (1 + np.abs(z)))
+    wide = np.array([[-4.0, -3.0, -1.5, 0.0, 2.0, 3.0, 7.0]])
+    hard = np.clip(wide / 6 + 0.5, 0, 1)
+    np.testing.assert_allclose(activations.get("hard_sigmoid")(wide), hard)
+    np.testing.assert_allclose(activations.get("hard_swish")(wide), wide * hard)
+    np.testing.assert_allclose(activations.get("relu6")(wide), [[0, 0, 0, 0, 2, 3, 6]])
+    np.testing.assert_allclose(activations.get("mish")(z),
+                               z * np.tanh(np.log1p(np.exp(z))))
+    np.testing.assert_allclose(activations.log_softmax(z),
+                               np.log(np.exp(z) / np.exp(z).sum()))
 
 
 def test_user_subclass_gets_backward_from_autograd(rng):

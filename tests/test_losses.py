@@ -13,13 +13,17 @@ def _targets(loss, rng, shape):
         return rng.integers(0, shape[1], size=shape[0])
     if isinstance(loss, losses.CategoricalCrossentropy):
         return np.eye(shape[1])[rng.integers(0, shape[1], size=shape[0])]
-    if isinstance(loss, losses.BinaryCrossentropy):
+    if isinstance(loss, (losses.BinaryCrossentropy, losses.Hinge)):
         return rng.integers(0, 2, size=shape).astype(float)
+    if isinstance(loss, (losses.KLDivergence, losses.Poisson, losses.MeanSquaredLogarithmicError)):
+        return rng.uniform(0.05, 1.0, size=shape)
     return rng.normal(size=shape)
 
 
 def _predictions(loss, rng, shape):
     z = rng.normal(scale=2.0, size=shape)
+    if isinstance(loss, (losses.KLDivergence, losses.Poisson, losses.MeanSquaredLogarithmicError)):
+        return rng.uniform(0.05, 0.95, size=shape)  # inside the clipping, where it is smooth
     if getattr(loss, "from_logits", True):
         return z
     if isinstance(loss, losses.BinaryCrossentropy):
@@ -32,7 +36,32 @@ LOSSES = [
     losses.BinaryCrossentropy(), losses.BinaryCrossentropy(from_logits=True),
     losses.CategoricalCrossentropy(), losses.CategoricalCrossentropy(from_logits=True),
     losses.SparseCategoricalCrossentropy(), losses.SparseCategoricalCrossentropy(from_logits=True),
+    losses.MeanAbsolutePercentageError(), losses.MeanSquaredLogarithmicError(), losses.Hinge(),
+    losses.KLDivergence(), losses.Poisson(), losses.LogCosh(),
 ]
+
+
+def test_keras_regression_and_divergence_losses_follow_their_formulas():
+    eps = 1e-7
+    t = np.array([[0.5, 2.0, -1.0], [1.0, 0.0, 3.0]])
+    p = np.array([[0.4, 2.5, 0.5], [0.9, 0.2, 2.0]])
+    np.testing.assert_allclose(losses.mean_absolute_percentage_error(t, p),
+                               100 * np.mean(np.abs(t - p) / np.maximum(np.abs(t), eps), -1))
+    np.testing.assert_allclose(
+        losses.mean_squared_logarithmic_error(t, p),
+        np.mean((np.log(np.maximum(p, eps) + 1) - np.log(np.maximum(t, eps) + 1)) ** 2, -1))
+    np.testing.assert_allclose(losses.log_cosh(t, p), np.mean(np.log(np.cosh(p - t)), -1))
+    np.testing.assert_allclose(losses.poisson(np.abs(t), np.abs(p)),
+                               np.mean(np.abs(p) - np.abs(t) * np.log(np.abs(p) + eps), -1))
+    probs_t, probs_p = np.array([[0.2, 0.8]]), np.array([[0.5, 0.5]])
+    np.testing.assert_allclose(losses.kl_divergence(probs_t, probs_p),
+                               [0.2 * np.log(0.4) + 0.8 * np.log(1.6)])
+    labels, scores = np.array([[0.0, 1.0, 1.0]]), np.array([[0.3, 0.4, 2.0]])
+    np.testing.assert_allclose(losses.hinge(labels, scores),  # 0/1 labels become -1/1
+                               [np.mean(np.maximum(1 - np.array([-1, 1, 1]) * scores, 0))])
+    assert losses.get("mape").name == "mean_absolute_percentage_error"
+    assert isinstance(losses.get("kld"), losses.KLDivergence)
+    assert isinstance(losses.get("logcosh"), losses.LogCosh)
 
 
 @pytest.mark.parametrize("weighted", [False, True])

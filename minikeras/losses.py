@@ -47,8 +47,11 @@ class Loss(Configurable):
     ----------
     name : str, optional
         Defaults to the snake_case class name.
-    reduction : {"sum_over_batch_size", "sum"}
+    reduction : {"sum_over_batch_size", "sum", None, "none"}
         How per-sample losses become one number: their mean (Keras' default) or their sum.
+        None (or "none") leaves them unreduced: calling the loss returns one (weighted)
+        value per sample, for your own loops; ``compile`` and the gradient methods need one
+        of the other two.
     """
 
     #: True for losses whose targets are integer class labels.
@@ -59,7 +62,12 @@ class Loss(Configurable):
             raise ValueError(f"Argument `name` must be a string, got {validation.describe(name)}.")
         self.name = name or snake_case(type(self).__name__)
         self.reduction = validation.check_choice("reduction", reduction,
-                                                 ("sum_over_batch_size", "sum"))
+                                                 ("sum_over_batch_size", "sum", None, "none"))
+
+    @property
+    def unreduced(self):
+        """True if ``reduction`` is None or "none": calls return per-sample values."""
+        return self.reduction in (None, "none")
 
     def call(self, y_true, y_pred):
         """Per-sample loss values, shape ``(n,)``."""
@@ -94,11 +102,13 @@ class Loss(Configurable):
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         """Return ``sum(sample_weight * call(y_true, y_pred)) / n`` (or the sum, with
-        ``reduction="sum"``)."""
+        ``reduction="sum"``, or the weighted values themselves with ``reduction=None``)."""
         y_true, y_pred = align_targets(y_true, y_pred, self.sparse_targets)
         values = self.per_sample(y_true, y_pred)
         if sample_weight is not None:
             values = values * per_sample_weights(sample_weight, values.shape[0])
+        if self.unreduced:
+            return values
         total = ops.namespace(values).sum(values)
         return total if self.reduction == "sum" else total / values.shape[0]
 
@@ -112,6 +122,10 @@ class Loss(Configurable):
         A hand-written gradient serves only the ``call`` it was written with: a subclass
         that overrides ``call`` alone is differentiated by autograd.
         """
+        if self.unreduced:
+            raise ValueError(f"Loss {self.name!r} has reduction={self.reduction!r}: it gives one "
+                             "value per sample, which has no gradient to train on; use "
+                             "reduction='sum_over_batch_size' or 'sum'.")
         shape = np.shape(y_pred)
         y_true, y_pred = align_targets(y_true, y_pred, self.sparse_targets)
         if defined_below(type(self), "_value_and_gradient", "call"):

@@ -224,3 +224,22 @@ def test_config_round_trip():
     assert isinstance(loss, losses.Huber) and loss.delta == 0.5
     again = losses.get(losses.serialize(losses.BinaryCrossentropy(from_logits=True)))
     assert again.from_logits
+
+
+@pytest.mark.parametrize("reduction", [None, "none"])
+def test_unreduced_losses_give_weighted_values_per_sample(reduction, rng):
+    import minikeras as mk
+
+    y_true, y_pred = rng.normal(size=(5, 3)), rng.normal(size=(5, 3))
+    weights = rng.uniform(0.5, 2.0, size=5)
+    loss = losses.MeanSquaredError(reduction=reduction)
+    np.testing.assert_allclose(loss(y_true, y_pred), np.mean((y_pred - y_true) ** 2, axis=-1))
+    np.testing.assert_allclose(loss(y_true, y_pred, weights),
+                               weights * np.mean((y_pred - y_true) ** 2, axis=-1))
+    assert losses.get(losses.serialize(loss)).reduction == reduction
+    with pytest.raises(ValueError, match="reduction"):
+        loss.gradient(y_true, y_pred)
+    model = mk.Sequential([mk.Input((3,)), mk.layers.Dense(3)])
+    with pytest.raises(ValueError, match="`loss`.*reduction"):
+        model.compile(optimizer="sgd", loss=loss)
+    assert not model.compiled

@@ -88,6 +88,10 @@ class Trainer:
             )
         optimizer = optimizers.get(optimizer)
         loss = losses.get(loss)
+        if loss.unreduced:
+            raise ValueError(f"Argument `loss` is {loss!r}, with reduction={loss.reduction!r}: "
+                             "training needs one number per batch; use "
+                             "reduction='sum_over_batch_size' (the default) or 'sum'.")
         names = ["loss"]
         for identifier in metrics or []:
             if identifier is None:

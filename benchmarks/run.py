@@ -176,6 +176,14 @@ def print_table(header, table):
         print("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip())
 
 
+def print_targets(targets):
+    """The footer's target lines: ``(name, measured value, goal, status)`` each."""
+    print("\nTargets")
+    width = max((len(t[1]) for t in targets), default=0)
+    for name, value, goal, state in targets:
+        print(f"  [{state:^4}] {name:<9} {value:<{width}}  target {goal}")
+
+
 def print_threads(threads):
     """One line per distinct set of thread pools, with the measurements that had it."""
     groups = {}
@@ -361,10 +369,7 @@ def main_table(args):
         targets += checks
     print_table(("task", "row", "time", "ratio", "accuracy", "notes"), table)
     print_footer(rounds)
-    print("\nTargets")
-    width = max((len(t[1]) for t in targets), default=0)
-    for name, value, goal, state in targets:
-        print(f"  [{state:^4}] {name:<9} {value:<{width}}  target {goal}")
+    print_targets(targets)
     if args.json:
         write_json(args.json, {"mode": "table", "repeats": args.repeats, "quick": args.quick,
                                "epochs": epochs, "seed": args.seed, "only": args.only},
@@ -406,9 +411,17 @@ def growth_table(args):
     for key, reason in rounds.skipped.items():
         print(f"{key}: {reason}")
     print_footer(rounds)
+    floor_ratios = [r["minikeras_over"]["floor"] for r in records]
+    worst = None if None in floor_ratios else max(floor_ratios)
+    targets = [("growth", "n/a" if worst is None else f"worst cell {worst:.2f}x the numpy floor",
+                f"<= {tasks.GROWTH_MAX_FLOOR_RATIO:.2f}x the floor in every cell",
+                status(None if worst is None else worst <= tasks.GROWTH_MAX_FLOOR_RATIO))]
+    print_targets(targets)
     if args.json:
         write_json(args.json, {"mode": "growth", "repeats": args.repeats, "quick": args.quick,
-                               "steps": steps, "seed": args.seed}, rounds, growth=records)
+                               "steps": steps, "seed": args.seed}, rounds, growth=records,
+                   targets=[{"name": n, "value": v, "target": g, "status": st}
+                            for n, v, g, st in targets])
 
 
 # ====================================================================== driver

@@ -51,6 +51,7 @@ LARGE_MIN_GEMM_FRACTION = 0.72
 NOTEBOOK_MIN_SPEEDUP = 15.0
 MEMORY_MAX_FACTOR = 1.5
 MEMORY_SLACK_BYTES = 50 * MB
+GROWTH_MAX_FLOOR_RATIO = 1.05  # in every cell of the cost-growth table
 
 # Cost growth: one hidden layer, synthetic data, a fixed number of steps per cell.
 GROWTH_INPUT, GROWTH_CLASSES = 256, 10

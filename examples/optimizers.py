@@ -28,6 +28,7 @@ import os
 import sys
 
 import numpy as np
+import threadpoolctl
 
 import minikeras as mk
 
@@ -70,6 +71,20 @@ def main(optimizers=None, epochs=2000, batch_size=None, n_points=1000, decay_rat
     print(f"Franke regression, {len(x_train)} training points, 2-32-32-1 sigmoid network, "
           f"{epochs} epochs of batch {batch_size} ({steps} steps); schedule: "
           f"ExponentialDecay(rate, decay_steps={steps}, decay_rate={decay_rate})")
+    # Products of 800 x 32 matrices are too small to share between BLAS threads: with a
+    # second thread, a busy machine made this script several times slower. threadpoolctl
+    # comes with scikit-learn.
+    with threadpoolctl.threadpool_limits(1, user_api="blas"):
+        results = _train_all(optimizers, x_train, z_train, x_test, z_test, batch_size, epochs,
+                             steps, decay_rate, seed)
+    _report(results)
+    if plot:
+        _plot(results, decay_rate, plot)
+    return results
+
+
+def _train_all(optimizers, x_train, z_train, x_test, z_test, batch_size, epochs, steps,
+               decay_rate, seed):
     results = {}
     for name, (factory, rate) in optimizers.items():
         results[name] = {}
@@ -85,7 +100,10 @@ def main(optimizers=None, epochs=2000, batch_size=None, n_points=1000, decay_rat
                 "learning_rate": rate, "losses": history.history["loss"],
                 "final_loss": model.evaluate(x_train, z_train, verbose=0),
                 "test_loss": model.evaluate(x_test, z_test, verbose=0)}
+    return results
 
+
+def _report(results):
     print(f"{'optimizer':18s} {'rate':>6s}  {'schedule':16s} {'first loss':>10s} "
           f"{'final loss':>10s} {'test loss':>10s}")
     for name, runs in results.items():
@@ -97,9 +115,6 @@ def main(optimizers=None, epochs=2000, batch_size=None, n_points=1000, decay_rat
                key=lambda key: results[key[0]][key[1]]["final_loss"])
     print(f"lowest final training loss: {best[0]} ({best[1]}), "
           f"{results[best[0]][best[1]]['final_loss']:.4f}")
-    if plot:
-        _plot(results, decay_rate, plot)
-    return results
 
 
 def _plot(results, decay_rate, path):

@@ -21,6 +21,21 @@ def test_ci_runs_exactly_the_readme_test_command():
     assert commands[1] in ci
 
 
+def test_the_readme_python_blocks_run(tmp_path):
+    """The README's ```python blocks run as written, one after another in one interpreter
+    (later blocks use the models of earlier ones), in a scratch folder (the tour saves a
+    file). The block that joins a remote Dask scheduler is left out: tests/test_sklearn.py
+    runs the same search on a real local cluster."""
+    blocks = re.findall(r"```python\n(.+?)```", (ROOT / "README.md").read_text(), re.S)
+    runnable = [b for b in blocks if "scheduler-host" not in b]
+    assert len(runnable) >= 4 and len(blocks) - len(runnable) == 1
+    script = tmp_path / "readme.py"
+    script.write_text("\n".join(runnable))
+    result = subprocess.run([sys.executable, str(script)], cwd=tmp_path, timeout=300,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
 def test_iris_example_runs_and_reaches_notebook_accuracy():
     result = subprocess.run([sys.executable, str(ROOT / "examples" / "iris.py")],
                             capture_output=True, text=True, timeout=300, check=True)

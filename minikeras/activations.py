@@ -58,7 +58,13 @@ class Activation(Configurable):
 
 
 class FunctionActivation(FunctionWrapper, Activation):
-    """Wraps a plain callable ``f(z)`` (written with ``minikeras.ops``) as an activation."""
+    """Wraps a plain callable ``f(z)`` (written with ``minikeras.ops``) as an activation.
+
+    Parameters
+    ----------
+    function : callable
+        ``f(z)``, returning the activation of ``z``; autograd supplies its ``backward``.
+    """
 
     def __call__(self, z):
         return self.function(z)
@@ -72,6 +78,23 @@ def get(identifier):
     """Resolve an activation: a name, an instance, a config dict, a callable or None.
 
     ``None`` means the identity (``Linear``), as in Keras' ``Dense(activation=None)``.
+
+    Parameters
+    ----------
+    identifier : str, Activation, dict, type, callable or None
+        A registered name (``"relu"``), an instance (returned as is), a
+        ``{"class_name": ..., "config": {...}}`` dict, an Activation class, a Keras function
+        form such as :func:`relu` (giving its class), any other callable (wrapped in a
+        :class:`FunctionActivation`), or None.
+
+    Returns
+    -------
+    Activation
+
+    Raises
+    ------
+    ValueError
+        If ``identifier`` names nothing registered or has the wrong form.
     """
     return Linear() if identifier is None else _registry.get(identifier)
 
@@ -161,7 +184,13 @@ class ReLU(Activation):
 
 @register("leaky_relu")
 class LeakyReLU(Activation):
-    """``a = z if z > 0 else negative_slope * z``."""
+    """``a = z if z > 0 else negative_slope * z``.
+
+    Parameters
+    ----------
+    negative_slope : float, default 0.2
+        The slope for ``z <= 0``.
+    """
 
     def __init__(self, negative_slope=0.2):
         self.negative_slope = validation.check_float("negative_slope", negative_slope)
@@ -178,7 +207,13 @@ class LeakyReLU(Activation):
 
 @register("elu")
 class ELU(Activation):
-    """``a = z if z > 0 else alpha * (exp(z) - 1)``; ``da/dz = 1`` or ``a + alpha``."""
+    """``a = z if z > 0 else alpha * (exp(z) - 1)``; ``da/dz = 1`` or ``a + alpha``.
+
+    Parameters
+    ----------
+    alpha : float, default 1.0
+        Scale of the negative part: ``a`` tends to ``-alpha`` as ``z`` goes to ``-inf``.
+    """
 
     def __init__(self, alpha=1.0):
         self.alpha = validation.check_float("alpha", alpha)
@@ -228,7 +263,13 @@ class Tanh(Activation):
 
 @register("softmax")
 class Softmax(Activation):
-    """``a = exp(z) / sum(exp(z))`` along ``axis``; ``dL/dz = a * (grad - sum(a * grad))``."""
+    """``a = exp(z) / sum(exp(z))`` along ``axis``; ``dL/dz = a * (grad - sum(a * grad))``.
+
+    Parameters
+    ----------
+    axis : int, default -1
+        The axis the probabilities sum to 1 along.
+    """
 
     def __init__(self, axis=-1):
         self.axis = validation.check_int("axis", axis, minimum=-32, maximum=31)
@@ -261,6 +302,11 @@ class GELU(Activation):
     """Gaussian error linear unit ``a = z * Phi(z)``, ``Phi`` the normal CDF.
 
     With ``approximate=True`` uses ``0.5 z (1 + tanh(sqrt(2/pi) (z + 0.044715 z^3)))``.
+
+    Parameters
+    ----------
+    approximate : bool, default False
+        Use the tanh approximation above instead of the exact ``Phi`` (from ``erf``).
     """
 
     def __init__(self, approximate=False):
@@ -385,7 +431,13 @@ class Mish(Activation):
 
 @register("log_softmax")
 class LogSoftmax(Activation):
-    """``a = z - log(sum(exp(z)))`` along ``axis``; ``dL/dz = grad - exp(a) * sum(grad)``."""
+    """``a = z - log(sum(exp(z)))`` along ``axis``; ``dL/dz = grad - exp(a) * sum(grad)``.
+
+    Parameters
+    ----------
+    axis : int, default -1
+        The axis the log-sum-exp is taken along.
+    """
 
     def __init__(self, axis=-1):
         self.axis = validation.check_int("axis", axis, minimum=-32, maximum=31)
@@ -405,61 +457,135 @@ _function_form = _registry.function_form
 
 @_function_form(Linear)
 def linear(x):
-    """``x``."""
+    """``x``.
+
+    Parameters
+    ----------
+    x : array-like
+        The pre-activation values (a numpy array or an autograd tracer).
+    """
     return Linear()(x)
 
 
 @_function_form(ReLU)
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
-    """Rectified linear unit (see :class:`ReLU`)."""
+    """Rectified linear unit (see :class:`ReLU`).
+
+    Parameters
+    ----------
+    x : array-like
+        The pre-activation values (a numpy array or an autograd tracer).
+    negative_slope : float, default 0
+        The slope below ``threshold`` (0: those inputs give 0).
+    max_value : float, optional
+        The largest output (None: no upper bound).
+    threshold : float, default 0
+        Where the slope changes: inputs not above it give ``negative_slope * (x - threshold)``.
+    """
     return ReLU(negative_slope, max_value, threshold)(x)
 
 
 @_function_form(LeakyReLU)
 def leaky_relu(x, negative_slope=0.2):
-    """``x`` if ``x > 0`` else ``negative_slope * x``."""
+    """``x`` if ``x > 0`` else ``negative_slope * x``.
+
+    Parameters
+    ----------
+    x : array-like
+        The pre-activation values (a numpy array or an autograd tracer).
+    negative_slope : float, default 0.2
+        The slope for ``x <= 0``.
+    """
     return LeakyReLU(negative_slope)(x)
 
 
 @_function_form(ELU)
 def elu(x, alpha=1.0):
-    """``x`` if ``x > 0`` else ``alpha * (exp(x) - 1)``."""
+    """``x`` if ``x > 0`` else ``alpha * (exp(x) - 1)``.
+
+    Parameters
+    ----------
+    x : array-like
+        The pre-activation values (a numpy array or an autograd tracer).
+    alpha : float, default 1.0
+        Scale of the negative part (the output tends to ``-alpha``).
+    """
     return ELU(alpha)(x)
 
 
 @_function_form(Sigmoid)
 def sigmoid(x):
-    """``1 / (1 + exp(-x))``."""
+    """``1 / (1 + exp(-x))``.
+
+    Parameters
+    ----------
+    x : array-like
+        The pre-activation values (a numpy array or an autograd tracer).
+    """
     return Sigmoid()(x)
 
 
 @_function_form(Tanh)
 def tanh(x):
-    """``tanh(x)``."""
+    """``tanh(x)``.
+
+    Parameters
+    ----------
+    x : array-like
+        The pre-activation values (a numpy array or an autograd tracer).
+    """
     return Tanh()(x)
 
 
 @_function_form(Softmax)
 def softmax(x, axis=-1):
-    """``exp(x) / sum(exp(x))`` along ``axis``."""
+    """``exp(x) / sum(exp(x))`` along ``axis``.
+
+    Parameters
+    ----------
+    x : array-like
+        The pre-activation values (a numpy array or an autograd tracer).
+    axis : int, default -1
+        The axis the probabilities sum to 1 along.
+    """
     return Softmax(axis)(x)
 
 
 @_function_form(Softplus)
 def softplus(x):
-    """``log(1 + exp(x))``."""
+    """``log(1 + exp(x))``.
+
+    Parameters
+    ----------
+    x : array-like
+        The pre-activation values (a numpy array or an autograd tracer).
+    """
     return Softplus()(x)
 
 
 @_function_form(GELU)
 def gelu(x, approximate=False):
-    """``x * Phi(x)`` (see :class:`GELU`)."""
+    """``x * Phi(x)`` (see :class:`GELU`).
+
+    Parameters
+    ----------
+    x : array-like
+        The pre-activation values (a numpy array or an autograd tracer).
+    approximate : bool, default False
+        Use the tanh approximation of ``Phi`` instead of the exact normal CDF.
+    """
     return GELU(approximate)(x)
 
 
 @_function_form(SiLU)
 def silu(x):
-    """``x * sigmoid(x)``."""
+    """``x * sigmoid(x)``.
+
+    Parameters
+    ----------
+    x : array-like
+        The pre-activation values (a numpy array or an autograd tracer).
+    """
     return SiLU()(x)
 
 
@@ -468,25 +594,49 @@ swish = silu
 
 @_function_form(SELU)
 def selu(x):
-    """Scaled ELU (see :class:`SELU`)."""
+    """Scaled ELU (see :class:`SELU`).
+
+    Parameters
+    ----------
+    x : array-like
+        The pre-activation values (a numpy array or an autograd tracer).
+    """
     return SELU()(x)
 
 
 @_function_form(Softsign)
 def softsign(x):
-    """``x / (1 + |x|)``."""
+    """``x / (1 + |x|)``.
+
+    Parameters
+    ----------
+    x : array-like
+        The pre-activation values (a numpy array or an autograd tracer).
+    """
     return Softsign()(x)
 
 
 @_function_form(HardSigmoid)
 def hard_sigmoid(x):
-    """``clip(x / 6 + 1/2, 0, 1)``."""
+    """``clip(x / 6 + 1/2, 0, 1)``.
+
+    Parameters
+    ----------
+    x : array-like
+        The pre-activation values (a numpy array or an autograd tracer).
+    """
     return HardSigmoid()(x)
 
 
 @_function_form(HardSiLU)
 def hard_silu(x):
-    """``x * hard_sigmoid(x)``."""
+    """``x * hard_sigmoid(x)``.
+
+    Parameters
+    ----------
+    x : array-like
+        The pre-activation values (a numpy array or an autograd tracer).
+    """
     return HardSiLU()(x)
 
 
@@ -495,17 +645,37 @@ hard_swish = hard_silu
 
 @_function_form(ReLU6)
 def relu6(x):
-    """``min(max(x, 0), 6)``."""
+    """``min(max(x, 0), 6)``.
+
+    Parameters
+    ----------
+    x : array-like
+        The pre-activation values (a numpy array or an autograd tracer).
+    """
     return ReLU6()(x)
 
 
 @_function_form(Mish)
 def mish(x):
-    """``x * tanh(softplus(x))``."""
+    """``x * tanh(softplus(x))``.
+
+    Parameters
+    ----------
+    x : array-like
+        The pre-activation values (a numpy array or an autograd tracer).
+    """
     return Mish()(x)
 
 
 @_function_form(LogSoftmax)
 def log_softmax(x, axis=-1):
-    """``x - logsumexp(x)`` along ``axis``."""
+    """``x - logsumexp(x)`` along ``axis``.
+
+    Parameters
+    ----------
+    x : array-like
+        The pre-activation values (a numpy array or an autograd tracer).
+    axis : int, default -1
+        The axis the log-sum-exp is taken along.
+    """
     return LogSoftmax(axis)(x)

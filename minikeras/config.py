@@ -37,7 +37,13 @@ def epsilon():
 
 
 def set_epsilon(value):
-    """Set the fuzz factor returned by :func:`epsilon`."""
+    """Set the fuzz factor returned by :func:`epsilon`.
+
+    Parameters
+    ----------
+    value : float
+        A positive number.
+    """
     global _EPSILON
     if not isinstance(value, (int, float)) or not value > 0:
         raise ValueError(f"Argument `value` of set_epsilon must be a positive float, got {value!r}.")

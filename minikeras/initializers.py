@@ -27,7 +27,13 @@ class Initializer(Configurable):
 
 class FunctionInitializer(FunctionWrapper, Initializer):
     """Wraps a plain callable ``f(shape, dtype=None)`` returning an array, as Keras accepts
-    for ``kernel_initializer``."""
+    for ``kernel_initializer``.
+
+    Parameters
+    ----------
+    function : callable
+        ``f(shape, dtype=None)``, returning an array of that shape (cast to ``dtype``).
+    """
 
     def __call__(self, shape, dtype=None):
         dtype = dtype or config.floatx()
@@ -43,7 +49,24 @@ get, register, serialize = _registry.get, _registry.register, _registry.serializ
 
 
 def get_required(argument, identifier):
-    """``get(identifier)``, refusing None (an argument that must name an initializer)."""
+    """``get(identifier)``, refusing None (an argument that must name an initializer).
+
+    Parameters
+    ----------
+    argument : str
+        The name of the argument, for the error message (``"kernel_initializer"``).
+    identifier : str, Initializer, dict, type or callable
+        What :func:`get` resolves; None is refused.
+
+    Returns
+    -------
+    Initializer
+
+    Raises
+    ------
+    ValueError
+        If ``identifier`` is None or names no initializer.
+    """
     if identifier is None:
         raise ValueError(f"Argument `{argument}` must name an initializer, got None.")
     return get(identifier)
@@ -95,7 +118,13 @@ class Ones(Initializer):
 
 @register("constant")
 class Constant(Initializer):
-    """Every entry equal to ``value``."""
+    """Every entry equal to ``value``.
+
+    Parameters
+    ----------
+    value : float, default 0.0
+        The value of every entry.
+    """
 
     def __init__(self, value=0.0):
         self.value = validation.check_float("value", value)
@@ -106,7 +135,18 @@ class Constant(Initializer):
 
 @register("random_normal")
 class RandomNormal(Initializer):
-    """Normal draws: ``mean + stddev * N(0, 1)``."""
+    """Normal draws: ``mean + stddev * N(0, 1)``.
+
+    Parameters
+    ----------
+    mean : float, default 0.0
+        Mean of the draws.
+    stddev : float, default 0.05
+        Standard deviation of the draws (non-negative).
+    seed : int, optional
+        A non-negative seed: every call then returns the same values. None draws from
+        minikeras' generator (see :func:`minikeras.utils.set_random_seed`).
+    """
 
     def __init__(self, mean=0.0, stddev=0.05, seed=None):
         self.mean = validation.check_float("mean", mean)
@@ -120,7 +160,18 @@ class RandomNormal(Initializer):
 
 @register("random_uniform")
 class RandomUniform(Initializer):
-    """Uniform draws in ``[minval, maxval)``."""
+    """Uniform draws in ``[minval, maxval)``.
+
+    Parameters
+    ----------
+    minval : float, default -0.05
+        Lower bound (inclusive).
+    maxval : float, default 0.05
+        Upper bound (exclusive), at least ``minval``.
+    seed : int, optional
+        A non-negative seed: every call then returns the same values. None draws from
+        minikeras' generator (see :func:`minikeras.utils.set_random_seed`).
+    """
 
     def __init__(self, minval=-0.05, maxval=0.05, seed=None):
         self.minval = validation.check_float("minval", minval)
@@ -157,19 +208,40 @@ class _VarianceScaling(Initializer):
 
 @register("glorot_uniform", "xavier_uniform")
 class GlorotUniform(_VarianceScaling):
-    """Uniform in ``[-limit, limit]``, ``limit = sqrt(6 / (fan_in + fan_out))``."""
+    """Uniform in ``[-limit, limit]``, ``limit = sqrt(6 / (fan_in + fan_out))``.
+
+    Parameters
+    ----------
+    seed : int, optional
+        A non-negative seed: every call then returns the same values. None draws from
+        minikeras' generator (see :func:`minikeras.utils.set_random_seed`).
+    """
 
 
 @register("glorot_normal", "xavier_normal")
 class GlorotNormal(_VarianceScaling):
-    """Truncated normal with ``stddev = sqrt(2 / (fan_in + fan_out))``."""
+    """Truncated normal with ``stddev = sqrt(2 / (fan_in + fan_out))``.
+
+    Parameters
+    ----------
+    seed : int, optional
+        A non-negative seed: every call then returns the same values. None draws from
+        minikeras' generator (see :func:`minikeras.utils.set_random_seed`).
+    """
 
     distribution = "truncated_normal"
 
 
 @register("he_uniform")
 class HeUniform(_VarianceScaling):
-    """Uniform in ``[-limit, limit]``, ``limit = sqrt(6 / fan_in)``."""
+    """Uniform in ``[-limit, limit]``, ``limit = sqrt(6 / fan_in)``.
+
+    Parameters
+    ----------
+    seed : int, optional
+        A non-negative seed: every call then returns the same values. None draws from
+        minikeras' generator (see :func:`minikeras.utils.set_random_seed`).
+    """
 
     scale = 2.0
     fan = "fan_in"
@@ -177,7 +249,14 @@ class HeUniform(_VarianceScaling):
 
 @register("he_normal")
 class HeNormal(_VarianceScaling):
-    """Truncated normal with ``stddev = sqrt(2 / fan_in)``."""
+    """Truncated normal with ``stddev = sqrt(2 / fan_in)``.
+
+    Parameters
+    ----------
+    seed : int, optional
+        A non-negative seed: every call then returns the same values. None draws from
+        minikeras' generator (see :func:`minikeras.utils.set_random_seed`).
+    """
 
     scale = 2.0
     fan = "fan_in"

@@ -194,7 +194,24 @@ class Loss(Configurable):
 
 
 def per_sample_weights(sample_weight, n):
-    """``sample_weight`` as an ``(n,)`` array (``(n, 1)`` weights lose their last axis)."""
+    """``sample_weight`` as an ``(n,)`` array (``(n, 1)`` weights lose their last axis).
+
+    Parameters
+    ----------
+    sample_weight : array-like
+        One weight per sample, shape ``(n,)`` or ``(n, 1)``.
+    n : int
+        The number of samples.
+
+    Returns
+    -------
+    ndarray of shape (n,)
+
+    Raises
+    ------
+    ValueError
+        If the weights have another shape.
+    """
     weights = np.asarray(sample_weight)
     if weights.shape == (n, 1):
         weights = weights[:, 0]
@@ -211,6 +228,22 @@ def align_targets(y_true, y_pred, sparse=False):
     ``(n,)`` predictions count as ``(n, 1)``; ``(n,)`` targets for ``(n, 1)`` predictions gain
     an axis and ``(n, 1)`` targets for ``(n,)`` ones lose it; with ``sparse``, ``(n, 1)`` class
     labels become ``(n,)`` integers.
+
+    Parameters
+    ----------
+    y_true : array-like
+        The targets.
+    y_pred : array-like
+        The predictions (a numpy array or an autograd tracer, which is kept).
+    sparse : bool, default False
+        ``y_true`` holds integer class labels (a sparse categorical loss or metric).
+
+    Returns
+    -------
+    y_true : ndarray
+        The targets, as integers with ``sparse``.
+    y_pred : array-like
+        The predictions.
     """
     y_pred = y_pred if ops.is_traced(y_pred) else np.asarray(y_pred)
     y_true = np.asarray(y_true)
@@ -253,7 +286,17 @@ def _check_probabilities(y, loss_name, argument):
 
 class LossFunctionWrapper(Loss):
     """Wraps a function ``fn(y_true, y_pred)`` returning per-sample losses (written with
-    ``minikeras.ops``); autograd supplies its gradient."""
+    ``minikeras.ops``); autograd supplies its gradient.
+
+    Parameters
+    ----------
+    fn : callable
+        ``fn(y_true, y_pred)``, returning one loss per sample (or per element).
+    name : str, optional
+        Defaults to ``fn.__name__``.
+    reduction : {"sum_over_batch_size", "sum", None, "none"}
+        How the per-sample losses become one number (see :class:`~minikeras.losses.Loss`).
+    """
 
     def __init__(self, fn, name=None, reduction="sum_over_batch_size"):
         super().__init__(name or getattr(fn, "__name__", "loss"), reduction)
@@ -273,7 +316,15 @@ get, register, serialize = _registry.get, _registry.register, _registry.serializ
 
 @register("mse", "mean_squared_error")
 class MeanSquaredError(Loss):
-    """``loss = mean((y_pred - y_true) ** 2, axis=-1)``; gradient ``2 (y_pred - y_true) / d``."""
+    """``loss = mean((y_pred - y_true) ** 2, axis=-1)``; gradient ``2 (y_pred - y_true) / d``.
+
+    Parameters
+    ----------
+    name : str, optional
+        Defaults to ``"mean_squared_error"``.
+    reduction : {"sum_over_batch_size", "sum", None, "none"}
+        How the per-sample losses become one number (see :class:`~minikeras.losses.Loss`).
+    """
 
     def call(self, y_true, y_pred):
         d = y_pred - y_true
@@ -285,7 +336,15 @@ class MeanSquaredError(Loss):
 
 @register("mae", "mean_absolute_error")
 class MeanAbsoluteError(Loss):
-    """``loss = mean(|y_pred - y_true|, axis=-1)``; gradient ``sign(y_pred - y_true) / d``."""
+    """``loss = mean(|y_pred - y_true|, axis=-1)``; gradient ``sign(y_pred - y_true) / d``.
+
+    Parameters
+    ----------
+    name : str, optional
+        Defaults to ``"mean_absolute_error"``.
+    reduction : {"sum_over_batch_size", "sum", None, "none"}
+        How the per-sample losses become one number (see :class:`~minikeras.losses.Loss`).
+    """
 
     def call(self, y_true, y_pred):
         xp = ops.namespace(y_pred)
@@ -297,7 +356,18 @@ class MeanAbsoluteError(Loss):
 
 @register("huber", "huber_loss")
 class Huber(Loss):
-    """``e = y_pred - y_true``; ``loss = mean(0.5 e**2 if |e| <= delta else delta (|e| - delta/2))``."""
+    """``e = y_pred - y_true``;
+    ``loss = mean(0.5 e**2 if |e| <= delta else delta (|e| - delta/2))``.
+
+    Parameters
+    ----------
+    delta : float, default 1.0
+        The error size where the loss turns from quadratic to linear (positive).
+    name : str, optional
+        Defaults to ``"huber"``.
+    reduction : {"sum_over_batch_size", "sum", None, "none"}
+        How the per-sample losses become one number (see :class:`~minikeras.losses.Loss`).
+    """
 
     def __init__(self, delta=1.0, name=None, reduction="sum_over_batch_size"):
         super().__init__(name, reduction)
@@ -318,7 +388,15 @@ class Huber(Loss):
 @register("mape", "mean_absolute_percentage_error")
 class MeanAbsolutePercentageError(Loss):
     """``loss = 100 mean(|y_true - y_pred| / max(|y_true|, epsilon), axis=-1)``; gradient
-    ``100 sign(y_pred - y_true) / (max(|y_true|, epsilon) d)``."""
+    ``100 sign(y_pred - y_true) / (max(|y_true|, epsilon) d)``.
+
+    Parameters
+    ----------
+    name : str, optional
+        Defaults to ``"mean_absolute_percentage_error"``.
+    reduction : {"sum_over_batch_size", "sum", None, "none"}
+        How the per-sample losses become one number (see :class:`~minikeras.losses.Loss`).
+    """
 
     def call(self, y_true, y_pred):
         xp = ops.namespace(y_pred)
@@ -334,7 +412,15 @@ class MeanAbsolutePercentageError(Loss):
 class MeanSquaredLogarithmicError(Loss):
     """``loss = mean((log(1 + max(y_pred, epsilon)) - log(1 + max(y_true, epsilon))) ** 2,
     axis=-1)``; gradient ``2 e / ((1 + y_pred) d)`` where ``y_pred > epsilon``, else 0
-    (``e`` the difference of the logarithms)."""
+    (``e`` the difference of the logarithms).
+
+    Parameters
+    ----------
+    name : str, optional
+        Defaults to ``"mean_squared_logarithmic_error"``.
+    reduction : {"sum_over_batch_size", "sum", None, "none"}
+        How the per-sample losses become one number (see :class:`~minikeras.losses.Loss`).
+    """
 
     def call(self, y_true, y_pred):
         xp = ops.namespace(y_pred)
@@ -352,7 +438,15 @@ class MeanSquaredLogarithmicError(Loss):
 class Hinge(Loss):
     """``loss = mean(max(1 - y_true y_pred, 0), axis=-1)`` with labels -1 or 1 (labels that
     are all 0 or 1 are mapped to -1 and 1 first, as Keras does); gradient ``-y_true / d``
-    where ``y_true y_pred < 1``, else 0."""
+    where ``y_true y_pred < 1``, else 0.
+
+    Parameters
+    ----------
+    name : str, optional
+        Defaults to ``"hinge"``.
+    reduction : {"sum_over_batch_size", "sum", None, "none"}
+        How the per-sample losses become one number (see :class:`~minikeras.losses.Loss`).
+    """
 
     def call(self, y_true, y_pred):
         margin = 1.0 - _hinge_labels(y_true) * y_pred
@@ -374,7 +468,15 @@ def _hinge_labels(y_true):
 class KLDivergence(Loss):
     """``loss = sum(t log(t / p), axis=-1)`` with ``t = clip(y_true, epsilon, 1)`` and
     ``p = clip(y_pred, epsilon, 1)``; gradient ``-t / p`` where ``epsilon < y_pred < 1``,
-    else 0."""
+    else 0.
+
+    Parameters
+    ----------
+    name : str, optional
+        Defaults to ``"kl_divergence"``.
+    reduction : {"sum_over_batch_size", "sum", None, "none"}
+        How the per-sample losses become one number (see :class:`~minikeras.losses.Loss`).
+    """
 
     def call(self, y_true, y_pred):
         xp = ops.namespace(y_pred)
@@ -391,7 +493,15 @@ class KLDivergence(Loss):
 @register("poisson")
 class Poisson(Loss):
     """``loss = mean(y_pred - y_true log(y_pred + epsilon), axis=-1)``; gradient
-    ``(1 - y_true / (y_pred + epsilon)) / d``."""
+    ``(1 - y_true / (y_pred + epsilon)) / d``.
+
+    Parameters
+    ----------
+    name : str, optional
+        Defaults to ``"poisson"``.
+    reduction : {"sum_over_batch_size", "sum", None, "none"}
+        How the per-sample losses become one number (see :class:`~minikeras.losses.Loss`).
+    """
 
     def call(self, y_true, y_pred):
         xp = ops.namespace(y_pred)
@@ -404,7 +514,15 @@ class Poisson(Loss):
 @register("log_cosh", "logcosh")
 class LogCosh(Loss):
     """``loss = mean(log(cosh(e)), axis=-1)``, ``e = y_pred - y_true``, computed as
-    ``e + softplus(-2 e) - log 2`` (no overflow); gradient ``tanh(e) / d``."""
+    ``e + softplus(-2 e) - log 2`` (no overflow); gradient ``tanh(e) / d``.
+
+    Parameters
+    ----------
+    name : str, optional
+        Defaults to ``"log_cosh"``.
+    reduction : {"sum_over_batch_size", "sum", None, "none"}
+        How the per-sample losses become one number (see :class:`~minikeras.losses.Loss`).
+    """
 
     def call(self, y_true, y_pred):
         e = y_pred - y_true
@@ -421,6 +539,15 @@ class BinaryCrossentropy(Loss):
     With ``from_logits=True`` it is evaluated from ``z`` as
     ``max(z, 0) - z y + log(1 + exp(-|z|))``, with gradient ``(sigmoid(z) - y) / d``;
     otherwise ``p`` is clipped to ``[epsilon, 1 - epsilon]`` as in Keras.
+
+    Parameters
+    ----------
+    from_logits : bool, default False
+        ``y_pred`` holds logits ``z`` rather than probabilities ``p``.
+    name : str, optional
+        Defaults to ``"binary_crossentropy"``.
+    reduction : {"sum_over_batch_size", "sum", None, "none"}
+        How the per-sample losses become one number (see :class:`~minikeras.losses.Loss`).
     """
 
     def __init__(self, from_logits=False, name=None, reduction="sum_over_batch_size"):
@@ -481,6 +608,15 @@ class CategoricalCrossentropy(Loss):
     With ``from_logits=True``, ``log p = log_softmax(z)`` and the gradient is
     ``softmax(z) - y``; otherwise ``p`` is renormalised and clipped to
     ``[epsilon, 1 - epsilon]`` as in Keras.
+
+    Parameters
+    ----------
+    from_logits : bool, default False
+        ``y_pred`` holds logits ``z`` rather than probabilities ``p``.
+    name : str, optional
+        Defaults to ``"categorical_crossentropy"``.
+    reduction : {"sum_over_batch_size", "sum", None, "none"}
+        How the per-sample losses become one number (see :class:`~minikeras.losses.Loss`).
     """
 
     def __init__(self, from_logits=False, name=None, reduction="sum_over_batch_size"):
@@ -555,6 +691,15 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
     """Categorical cross-entropy with integer class labels ``y`` of shape ``(n,)``.
 
     ``loss = -log p[y]``; with ``from_logits=True``, ``log p = log_softmax(z)``.
+
+    Parameters
+    ----------
+    from_logits : bool, default False
+        ``y_pred`` holds logits ``z`` rather than probabilities ``p``.
+    name : str, optional
+        Defaults to ``"sparse_categorical_crossentropy"``.
+    reduction : {"sum_over_batch_size", "sum", None, "none"}
+        How the per-sample losses become one number (see :class:`~minikeras.losses.Loss`).
     """
 
     sparse_targets = True
@@ -622,73 +767,237 @@ def _per_sample(loss, y_true, y_pred):
 
 @function_form(MeanSquaredError)
 def mean_squared_error(y_true, y_pred):
-    """Per-sample ``mean((y_pred - y_true) ** 2, axis=-1)``."""
+    """Per-sample ``mean((y_pred - y_true) ** 2, axis=-1)``.
+
+    Parameters
+    ----------
+    y_true : array-like
+        Targets, of the shape of ``y_pred`` (``(n,)`` targets for ``(n, 1)`` predictions too).
+    y_pred : array-like
+        Predictions, shape ``(n, d)`` or ``(n,)`` (a numpy array or an autograd tracer).
+
+    Returns
+    -------
+    array of shape (n,)
+        One loss per sample.
+    """
     return _per_sample(MeanSquaredError(), y_true, y_pred)
 
 
 @function_form(MeanAbsoluteError)
 def mean_absolute_error(y_true, y_pred):
-    """Per-sample ``mean(|y_pred - y_true|, axis=-1)``."""
+    """Per-sample ``mean(|y_pred - y_true|, axis=-1)``.
+
+    Parameters
+    ----------
+    y_true : array-like
+        Targets, of the shape of ``y_pred`` (``(n,)`` targets for ``(n, 1)`` predictions too).
+    y_pred : array-like
+        Predictions, shape ``(n, d)`` or ``(n,)`` (a numpy array or an autograd tracer).
+
+    Returns
+    -------
+    array of shape (n,)
+        One loss per sample.
+    """
     return _per_sample(MeanAbsoluteError(), y_true, y_pred)
 
 
 @function_form(Huber)
 def huber(y_true, y_pred, delta=1.0):
-    """Per-sample Huber loss (see :class:`Huber`)."""
+    """Per-sample Huber loss (see :class:`Huber`).
+
+    Parameters
+    ----------
+    y_true : array-like
+        Targets, of the shape of ``y_pred`` (``(n,)`` targets for ``(n, 1)`` predictions too).
+    y_pred : array-like
+        Predictions, shape ``(n, d)`` or ``(n,)`` (a numpy array or an autograd tracer).
+    delta : float, default 1.0
+        The error size where the loss turns from quadratic to linear (positive).
+
+    Returns
+    -------
+    array of shape (n,)
+        One loss per sample.
+    """
     return _per_sample(Huber(delta), y_true, y_pred)
 
 
 @function_form(BinaryCrossentropy)
 def binary_crossentropy(y_true, y_pred, from_logits=False):
-    """Per-sample binary cross-entropy (see :class:`BinaryCrossentropy`)."""
+    """Per-sample binary cross-entropy (see :class:`BinaryCrossentropy`).
+
+    Parameters
+    ----------
+    y_true : array-like
+        Targets in [0, 1], of the shape of ``y_pred``.
+    y_pred : array-like
+        Probabilities (or logits), shape ``(n, d)`` or ``(n,)``.
+    from_logits : bool, default False
+        ``y_pred`` holds logits rather than probabilities.
+
+    Returns
+    -------
+    array of shape (n,)
+        One loss per sample.
+    """
     return _per_sample(BinaryCrossentropy(from_logits), y_true, y_pred)
 
 
 @function_form(CategoricalCrossentropy)
 def categorical_crossentropy(y_true, y_pred, from_logits=False):
-    """Per-sample categorical cross-entropy (see :class:`CategoricalCrossentropy`)."""
+    """Per-sample categorical cross-entropy (see :class:`CategoricalCrossentropy`).
+
+    Parameters
+    ----------
+    y_true : array-like
+        One-hot (or soft) targets, shape ``(n, classes)``.
+    y_pred : array-like
+        Class probabilities (or logits), shape ``(n, classes)``.
+    from_logits : bool, default False
+        ``y_pred`` holds logits rather than probabilities.
+
+    Returns
+    -------
+    array of shape (n,)
+        One loss per sample.
+    """
     return _per_sample(CategoricalCrossentropy(from_logits), y_true, y_pred)
 
 
 @function_form(SparseCategoricalCrossentropy)
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False):
-    """Per-sample cross-entropy for integer labels (see :class:`SparseCategoricalCrossentropy`)."""
+    """Per-sample cross-entropy for integer labels (see :class:`SparseCategoricalCrossentropy`).
+
+    Parameters
+    ----------
+    y_true : array-like of int
+        Class labels in ``[0, classes)``, shape ``(n,)`` or ``(n, 1)``.
+    y_pred : array-like
+        Class probabilities (or logits), shape ``(n, classes)``.
+    from_logits : bool, default False
+        ``y_pred`` holds logits rather than probabilities.
+
+    Returns
+    -------
+    array of shape (n,)
+        One loss per sample.
+    """
     return _per_sample(SparseCategoricalCrossentropy(from_logits), y_true, y_pred)
 
 
 @function_form(MeanAbsolutePercentageError)
 def mean_absolute_percentage_error(y_true, y_pred):
-    """Per-sample ``100 mean(|y_true - y_pred| / max(|y_true|, epsilon), axis=-1)``."""
+    """Per-sample ``100 mean(|y_true - y_pred| / max(|y_true|, epsilon), axis=-1)``.
+
+    Parameters
+    ----------
+    y_true : array-like
+        Targets, of the shape of ``y_pred`` (``(n,)`` targets for ``(n, 1)`` predictions too).
+    y_pred : array-like
+        Predictions, shape ``(n, d)`` or ``(n,)`` (a numpy array or an autograd tracer).
+
+    Returns
+    -------
+    array of shape (n,)
+        One loss per sample.
+    """
     return _per_sample(MeanAbsolutePercentageError(), y_true, y_pred)
 
 
 @function_form(MeanSquaredLogarithmicError)
 def mean_squared_logarithmic_error(y_true, y_pred):
-    """Per-sample ``mean((log(1 + y_pred) - log(1 + y_true)) ** 2, axis=-1)``."""
+    """Per-sample ``mean((log(1 + y_pred) - log(1 + y_true)) ** 2, axis=-1)``.
+
+    Parameters
+    ----------
+    y_true : array-like
+        Targets, of the shape of ``y_pred`` (``(n,)`` targets for ``(n, 1)`` predictions too).
+    y_pred : array-like
+        Predictions, shape ``(n, d)`` or ``(n,)`` (a numpy array or an autograd tracer).
+
+    Returns
+    -------
+    array of shape (n,)
+        One loss per sample.
+    """
     return _per_sample(MeanSquaredLogarithmicError(), y_true, y_pred)
 
 
 @function_form(Hinge)
 def hinge(y_true, y_pred):
-    """Per-sample ``mean(max(1 - y_true y_pred, 0), axis=-1)`` (see :class:`Hinge`)."""
+    """Per-sample ``mean(max(1 - y_true y_pred, 0), axis=-1)`` (see :class:`Hinge`).
+
+    Parameters
+    ----------
+    y_true : array-like
+        Labels -1 or 1 (labels all 0 or 1 are mapped to -1 and 1), of the shape of ``y_pred``.
+    y_pred : array-like
+        Predictions, shape ``(n, d)`` or ``(n,)`` (a numpy array or an autograd tracer).
+
+    Returns
+    -------
+    array of shape (n,)
+        One loss per sample.
+    """
     return _per_sample(Hinge(), y_true, y_pred)
 
 
 @function_form(KLDivergence)
 def kl_divergence(y_true, y_pred):
-    """Per-sample ``sum(y_true log(y_true / y_pred), axis=-1)`` (see :class:`KLDivergence`)."""
+    """Per-sample ``sum(y_true log(y_true / y_pred), axis=-1)`` (see :class:`KLDivergence`).
+
+    Parameters
+    ----------
+    y_true : array-like
+        Target probabilities, of the shape of ``y_pred``.
+    y_pred : array-like
+        Predicted probabilities, shape ``(n, d)`` (a numpy array or an autograd tracer).
+
+    Returns
+    -------
+    array of shape (n,)
+        One loss per sample.
+    """
     return _per_sample(KLDivergence(), y_true, y_pred)
 
 
 @function_form(Poisson)
 def poisson(y_true, y_pred):
-    """Per-sample ``mean(y_pred - y_true log(y_pred + epsilon), axis=-1)``."""
+    """Per-sample ``mean(y_pred - y_true log(y_pred + epsilon), axis=-1)``.
+
+    Parameters
+    ----------
+    y_true : array-like
+        Targets, of the shape of ``y_pred`` (``(n,)`` targets for ``(n, 1)`` predictions too).
+    y_pred : array-like
+        Predictions, shape ``(n, d)`` or ``(n,)`` (a numpy array or an autograd tracer).
+
+    Returns
+    -------
+    array of shape (n,)
+        One loss per sample.
+    """
     return _per_sample(Poisson(), y_true, y_pred)
 
 
 @function_form(LogCosh)
 def log_cosh(y_true, y_pred):
-    """Per-sample ``mean(log(cosh(y_pred - y_true)), axis=-1)``."""
+    """Per-sample ``mean(log(cosh(y_pred - y_true)), axis=-1)``.
+
+    Parameters
+    ----------
+    y_true : array-like
+        Targets, of the shape of ``y_pred`` (``(n,)`` targets for ``(n, 1)`` predictions too).
+    y_pred : array-like
+        Predictions, shape ``(n, d)`` or ``(n,)`` (a numpy array or an autograd tracer).
+
+    Returns
+    -------
+    array of shape (n,)
+        One loss per sample.
+    """
     return _per_sample(LogCosh(), y_true, y_pred)
 
 

@@ -41,6 +41,13 @@ class Metric(Configurable):
     Keras 3, make the state with :meth:`add_variable` in ``__init__`` (after
     ``super().__init__(name=name)``), update it with ``assign``/``assign_add`` and let the
     base class's ``reset_state`` reset it.
+
+    Parameters
+    ----------
+    name : str, optional
+        Defaults to the snake_case class name.
+    dtype : str, optional
+        The dtype :meth:`add_variable` gives a state variable not given one (None: float64).
     """
 
     #: "up" if a higher result is better, "down" if lower is; callbacks watching a
@@ -108,6 +115,13 @@ class Mean(Metric):
     trailing axes, multiplies by its weight (1 if none) and adds; ``count`` grows by the
     weights' sum (the number of samples if none), as Keras' ``Mean`` does. ``fit`` tracks
     the epoch loss with one, weighting each batch's mean loss by the batch size.
+
+    Parameters
+    ----------
+    name : str, optional
+        Defaults to ``"mean"``.
+    dtype : str, optional
+        Kept as ``self.dtype``; the running totals are float64 whatever it is.
     """
 
     def reset_state(self):
@@ -159,7 +173,15 @@ class MeanMetric(Mean):
 
 
 class MeanMetricWrapper(MeanMetric):
-    """The running mean of a function ``fn(y_true, y_pred)`` returning per-sample values."""
+    """The running mean of a function ``fn(y_true, y_pred)`` returning per-sample values.
+
+    Parameters
+    ----------
+    fn : callable
+        ``fn(y_true, y_pred)``, returning one value per sample.
+    name : str, optional
+        Defaults to ``fn.__name__``.
+    """
 
     def __init__(self, fn, name=None):
         self.fn = fn
@@ -198,7 +220,15 @@ register("mean")(Mean)
 
 @register("accuracy", "acc")
 class Accuracy(MeanMetric):
-    """Fraction of predictions exactly equal to the targets."""
+    """Fraction of predictions exactly equal to the targets.
+
+    Parameters
+    ----------
+    name : str, optional
+        Defaults to ``"accuracy"``.
+    dtype : str, optional
+        Kept as ``self.dtype``; the running totals are float64 whatever it is.
+    """
 
     direction = "up"
 
@@ -208,7 +238,15 @@ class Accuracy(MeanMetric):
 
 @register("binary_accuracy")
 class BinaryAccuracy(MeanMetric):
-    """Fraction of ``(y_pred > threshold) == y_true`` over the outputs."""
+    """Fraction of ``(y_pred > threshold) == y_true`` over the outputs.
+
+    Parameters
+    ----------
+    name : str, optional
+        Defaults to ``"binary_accuracy"``.
+    threshold : float, default 0.5
+        A prediction above it counts as 1, others as 0.
+    """
 
     direction = "up"
 
@@ -222,7 +260,15 @@ class BinaryAccuracy(MeanMetric):
 
 @register("categorical_accuracy")
 class CategoricalAccuracy(MeanMetric):
-    """Fraction with ``argmax(y_pred) == argmax(y_true)`` (one-hot targets)."""
+    """Fraction with ``argmax(y_pred) == argmax(y_true)`` (one-hot targets).
+
+    Parameters
+    ----------
+    name : str, optional
+        Defaults to ``"categorical_accuracy"``.
+    dtype : str, optional
+        Kept as ``self.dtype``; the running totals are float64 whatever it is.
+    """
 
     direction = "up"
 
@@ -232,7 +278,15 @@ class CategoricalAccuracy(MeanMetric):
 
 @register("sparse_categorical_accuracy")
 class SparseCategoricalAccuracy(MeanMetric):
-    """Fraction with ``argmax(y_pred) == y_true`` (integer labels)."""
+    """Fraction with ``argmax(y_pred) == y_true`` (integer labels).
+
+    Parameters
+    ----------
+    name : str, optional
+        Defaults to ``"sparse_categorical_accuracy"``.
+    dtype : str, optional
+        Kept as ``self.dtype``; the running totals are float64 whatever it is.
+    """
 
     direction = "up"
 
@@ -298,7 +352,15 @@ def _in_top_k(labels, scores, k):
 
 class LossMetric(MeanMetric):
     """The running (weighted) mean of a loss's per-sample values; subclasses name the loss
-    in ``loss_class`` (see the loss for the formula)."""
+    in ``loss_class`` (see the loss for the formula).
+
+    Parameters
+    ----------
+    name : str, optional
+        Defaults to the snake_case class name.
+    dtype : str, optional
+        Kept as ``self.dtype``; the running totals are float64 whatever it is.
+    """
 
     direction = "down"
     loss_class = None
@@ -312,14 +374,30 @@ class LossMetric(MeanMetric):
 
 @register("mse", "mean_squared_error")
 class MeanSquaredError(LossMetric):
-    """Mean of ``(y_pred - y_true) ** 2``."""
+    """Mean of ``(y_pred - y_true) ** 2``.
+
+    Parameters
+    ----------
+    name : str, optional
+        Defaults to ``"mean_squared_error"``.
+    dtype : str, optional
+        Kept as ``self.dtype``; the running totals are float64 whatever it is.
+    """
 
     loss_class = losses.MeanSquaredError
 
 
 @register("mae", "mean_absolute_error")
 class MeanAbsoluteError(LossMetric):
-    """Mean of ``|y_pred - y_true|``."""
+    """Mean of ``|y_pred - y_true|``.
+
+    Parameters
+    ----------
+    name : str, optional
+        Defaults to ``"mean_absolute_error"``.
+    dtype : str, optional
+        Kept as ``self.dtype``; the running totals are float64 whatever it is.
+    """
 
     loss_class = losses.MeanAbsoluteError
 
@@ -337,21 +415,45 @@ class _CrossentropyMetric(LossMetric):
 
 @register("binary_crossentropy")
 class BinaryCrossentropy(_CrossentropyMetric):
-    """Mean binary cross-entropy ``-mean(y log p + (1 - y) log(1 - p))``."""
+    """Mean binary cross-entropy ``-mean(y log p + (1 - y) log(1 - p))``.
+
+    Parameters
+    ----------
+    name : str, optional
+        Defaults to ``"binary_crossentropy"``.
+    from_logits : bool, default False
+        ``y_pred`` holds logits rather than probabilities.
+    """
 
     loss_class = losses.BinaryCrossentropy
 
 
 @register("categorical_crossentropy")
 class CategoricalCrossentropy(_CrossentropyMetric):
-    """Mean categorical cross-entropy ``-sum(y log p)`` (one-hot targets)."""
+    """Mean categorical cross-entropy ``-sum(y log p)`` (one-hot targets).
+
+    Parameters
+    ----------
+    name : str, optional
+        Defaults to ``"categorical_crossentropy"``.
+    from_logits : bool, default False
+        ``y_pred`` holds logits rather than probabilities.
+    """
 
     loss_class = losses.CategoricalCrossentropy
 
 
 @register("sparse_categorical_crossentropy")
 class SparseCategoricalCrossentropy(_CrossentropyMetric):
-    """Mean cross-entropy ``-log p[y]`` for integer class labels."""
+    """Mean cross-entropy ``-log p[y]`` for integer class labels.
+
+    Parameters
+    ----------
+    name : str, optional
+        Defaults to ``"sparse_categorical_crossentropy"``.
+    from_logits : bool, default False
+        ``y_pred`` holds logits rather than probabilities.
+    """
 
     loss_class = losses.SparseCategoricalCrossentropy
     sparse_targets = True

@@ -35,7 +35,14 @@ _scope = threading.local()
 @contextlib.contextmanager
 def custom_object_scope(objects):
     """Within the block, every family's ``get`` also finds the ``{name: class or function}``
-    entries of ``objects`` (nested configs too, as when a model is loaded)."""
+    entries of ``objects`` (nested configs too, as when a model is loaded).
+
+    Parameters
+    ----------
+    objects : dict or None
+        ``{name: class or function}``; a name may be given with or without its
+        ``"package>"`` prefix.
+    """
     stack = getattr(_scope, "stack", [])
     _scope.stack = stack + [dict(objects or {})]
     try:

@@ -50,7 +50,13 @@ def penalty_gradient(regularizer, w):
 
 class FunctionRegularizer(FunctionWrapper, Regularizer):
     """Wraps a plain callable ``f(w)`` returning a scalar penalty (written with
-    ``minikeras.ops``), as Keras accepts for ``kernel_regularizer``."""
+    ``minikeras.ops``), as Keras accepts for ``kernel_regularizer``.
+
+    Parameters
+    ----------
+    function : callable
+        ``f(w)``, returning the penalty for weight array ``w`` as one number.
+    """
 
     def __call__(self, w):
         return self.function(w)
@@ -62,7 +68,15 @@ get, register, serialize = _registry.get, _registry.register, _registry.serializ
 
 @register("l1l2", "l1_l2")
 class L1L2(Regularizer):
-    """``penalty = l1 * sum(|w|) + l2 * sum(w ** 2)``."""
+    """``penalty = l1 * sum(|w|) + l2 * sum(w ** 2)``.
+
+    Parameters
+    ----------
+    l1 : float, default 0.0
+        Factor of the L1 penalty (non-negative).
+    l2 : float, default 0.0
+        Factor of the L2 penalty (non-negative).
+    """
 
     def __init__(self, l1=0.0, l2=0.0):
         self.l1 = validation.check_float("l1", l1, low=0.0)
@@ -78,7 +92,13 @@ class L1L2(Regularizer):
 
 @register("l1")
 class L1(L1L2):
-    """``penalty = l1 * sum(|w|)``."""
+    """``penalty = l1 * sum(|w|)``.
+
+    Parameters
+    ----------
+    l1 : float, default 0.01
+        Factor of the penalty (non-negative).
+    """
 
     def __init__(self, l1=0.01):
         super().__init__(l1=l1)
@@ -86,7 +106,13 @@ class L1(L1L2):
 
 @register("l2")
 class L2(L1L2):
-    """``penalty = l2 * sum(w ** 2)``."""
+    """``penalty = l2 * sum(w ** 2)``.
+
+    Parameters
+    ----------
+    l2 : float, default 0.01
+        Factor of the penalty (non-negative).
+    """
 
     def __init__(self, l2=0.01):
         super().__init__(l2=l2)

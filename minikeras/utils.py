@@ -48,6 +48,16 @@ def seeded(seed):
     own seeded with ``seed``: two blocks with the same seed run bit-identically, and
     nothing else is touched (not minikeras' generator, nor numpy's or Python's global
     ones). The scikit-learn wrappers fit with it for their ``random_state``.
+
+    Parameters
+    ----------
+    seed : int
+        A non-negative integer.
+
+    Yields
+    ------
+    numpy.random.Generator
+        The block's generator (what :func:`rng` returns in it).
     """
     seed = validation.check_int("seed", seed, minimum=0)
     previous = getattr(_local, "rng", None)
@@ -94,7 +104,19 @@ def to_categorical(y, num_classes=None):
 
 
 def batch_slices(n, batch_size):
-    """Yield ``slice`` objects covering ``range(n)`` in consecutive batches."""
+    """Yield ``slice`` objects covering ``range(n)`` in consecutive batches.
+
+    Parameters
+    ----------
+    n : int
+        The number of rows.
+    batch_size : int
+        Rows per slice (the last slice may have fewer).
+
+    Yields
+    ------
+    slice
+    """
     for start in range(0, n, batch_size):
         yield slice(start, min(start + batch_size, n))
 
@@ -155,7 +177,24 @@ class Batcher:
 
 def batches(arrays, batch_size, order=None, chunk_bytes=4 << 20):
     """Yield one tuple of batches of ``arrays`` per step: one epoch of a
-    :class:`Batcher` (see there)."""
+    :class:`Batcher` (see there).
+
+    Parameters
+    ----------
+    arrays : sequence of ndarray or None
+        Arrays with the same number of rows.
+    batch_size : int
+        Rows per batch (the last batch may have fewer).
+    order : ndarray of int, optional
+        A permutation of the row indices to draw the rows in (not checked).
+    chunk_bytes : int, default 4 << 20
+        About how many bytes of rows are gathered at a time (4 MiB) when ``order`` is given.
+
+    Yields
+    ------
+    tuple
+        One batch of each array (``None`` for ``None``), valid until the next is drawn.
+    """
     yield from Batcher(arrays, batch_size, chunk_bytes).epoch(order)
 
 
@@ -165,6 +204,11 @@ class RandomState:
 
     :meth:`restore` rewinds them all, so that repeated evaluations (a gradient check's)
     drop the same units each time.
+
+    Parameters
+    ----------
+    layers : iterable of Layer
+        The layers whose generators (and their sublayers') are saved.
     """
 
     def __init__(self, layers):
@@ -191,6 +235,18 @@ def relative_error(a, b, scale=0.0):
     gradient around instead (a gradient check passes the model's largest gradient as
     ``scale``, so a weight whose gradient is exactly zero, such as a bias followed by
     batch normalization, is judged against the rest of the model).
+
+    Parameters
+    ----------
+    a, b : array-like
+        The arrays compared, of one shape.
+    scale : float, default 0.0
+        A magnitude the floor is also taken relative to.
+
+    Returns
+    -------
+    float
+        0 for equal (or empty) arrays.
     """
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
@@ -304,7 +360,8 @@ def pyplot():
 
 def plot_history(history, path=None, metrics=None):
     """Draw a ``History``: one panel per quantity (the loss, then each metric), training as a
-    solid line and validation dashed, and write it as a PNG if ``path`` is given.
+    solid line and validation dashed, and write it as a PNG if ``path`` is given. The
+    epoch axis has whole-number ticks only.
 
     Needs the optional ``plot`` extra (``pip install 'minikeras[plot]'``).
 
@@ -330,6 +387,8 @@ def plot_history(history, path=None, metrics=None):
         If ``metrics`` names a quantity the history lacks.
     """
     plt = pyplot()
+    from matplotlib.ticker import MaxNLocator
+
     curves = getattr(history, "history", history)
     if metrics is None:
         metrics = sorted((k for k in curves if not k.startswith("val_")),
@@ -354,6 +413,7 @@ def plot_history(history, path=None, metrics=None):
                         [f"{name}[{i}]" for i in range(values.shape[1])])
         ax.set_title(key)
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no 1.5, 2.5 epochs
         ax.grid(alpha=0.3)
         ax.legend()
     figure.tight_layout()

@@ -55,6 +55,11 @@ def planned_weights(shapes):
 
     Loading uses it, so that a forged architecture cannot make minikeras allocate more than
     the file holds, and so that loading draws nothing from the random generators.
+
+    Parameters
+    ----------
+    shapes : dict
+        ``{weight path: (shape, dtype)}``, the weights the file holds.
     """
     previous = getattr(_scope, "planned", None)
     _scope.planned = dict(shapes)
@@ -66,7 +71,28 @@ def planned_weights(shapes):
 
 def check_planned(path, shape, dtype):
     """False outside :func:`planned_weights`; inside, True if ``path`` is planned with this
-    shape and a floating dtype, else ValueError."""
+    shape and a floating dtype, else ValueError.
+
+    Parameters
+    ----------
+    path : str
+        The full name of the weight about to be created (``"dense/kernel"``).
+    shape : tuple of int
+        Its shape.
+    dtype : str or numpy.dtype
+        Its dtype (not compared: the planned dtype must be a floating one).
+
+    Returns
+    -------
+    bool
+        True inside :func:`planned_weights` (the weight then starts at zero), else False.
+
+    Raises
+    ------
+    ValueError
+        If the weight is not planned, or planned with another shape or a dtype that is not
+        floating point.
+    """
     planned = getattr(_scope, "planned", None)
     if planned is None:
         return False
@@ -82,7 +108,18 @@ def check_planned(path, shape, dtype):
 def value_of(x):
     """The array behind a :class:`Variable`; anything else (an array, an autograd tracer)
     unchanged. Built-in layers read their weights through it, so one ``call`` serves
-    numpy and autograd alike."""
+    numpy and autograd alike.
+
+    Parameters
+    ----------
+    x : Variable or array-like
+        A variable, or anything else (returned as is).
+
+    Returns
+    -------
+    ndarray or object
+        The variable's live value array (not a copy), or ``x`` itself.
+    """
     return x._value if isinstance(x, Variable) else x
 
 

@@ -168,3 +168,111 @@ def _undocumented():
 
 def test_every_public_name_and_method_has_a_docstring():
     assert _undocumented() == []
+
+
+# Every public class and function that takes parameters documents them in a numpydoc
+# "Parameters" section of its own: the class docstring or its own ``__init__``'s (one
+# inherited from a base class does not count: it describes the base's parameters).
+_PARAMETER_MODULES = ["minikeras", "minikeras.layers", "minikeras.activations",
+                      "minikeras.losses", "minikeras.metrics", "minikeras.optimizers",
+                      "minikeras.optimizers.schedules", "minikeras.callbacks",
+                      "minikeras.initializers", "minikeras.regularizers", "minikeras.models",
+                      "minikeras.saving", "minikeras.utils", "minikeras.wrappers",
+                      "minikeras.testing", "minikeras.variables", "minikeras.config"]
+_PARAMETERS_SECTION = re.compile(r"^[ \t]*Parameters[ \t]*\n[ \t]*-{3,}[ \t]*$", re.M)
+_UNDOCUMENTED_NAMES = ("self", "args", "kwargs")
+
+
+def _takes_parameters(obj):
+    """True if ``obj``'s signature has a parameter other than self, args and kwargs."""
+    import inspect
+
+    try:
+        parameters = inspect.signature(obj).parameters
+    except (TypeError, ValueError):  # no signature to read
+        return False
+    return any(name not in _UNDOCUMENTED_NAMES for name in parameters)
+
+
+def _own_docstrings(obj):
+    """The docstrings written for ``obj`` itself: a function's, or a class's and its own
+    ``__init__``'s; never one inherited, as ``inspect.getdoc`` would give."""
+    import inspect
+
+    if not inspect.isclass(obj):
+        return [obj.__doc__ or ""]
+    init = vars(obj).get("__init__")
+    return [vars(obj).get("__doc__") or "", getattr(init, "__doc__", None) or ""]
+
+
+def _lacks_parameters_section(obj):
+    return _takes_parameters(obj) and not any(
+        _PARAMETERS_SECTION.search(doc) for doc in _own_docstrings(obj))
+
+
+def _without_parameters_section():
+    """The public classes and functions (``__all__`` of the modules above) that take
+    parameters but have no "Parameters" section of their own."""
+    import importlib
+    import inspect
+
+    seen, missing = set(), []
+    for module_name in _PARAMETER_MODULES:
+        module = importlib.import_module(module_name)
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if id(obj) in seen or not (inspect.isclass(obj) or inspect.isfunction(obj)):
+                continue
+            seen.add(id(obj))
+            if _lacks_parameters_section(obj):
+                missing.append(f"{module_name}.{name}")
+    return missing
+
+
+def test_every_public_class_and_function_documents_its_parameters():
+    missing = _without_parameters_section()
+    assert not missing, (
+        "public classes and functions that take parameters but have no numpydoc "
+        "'Parameters' section in their own docstring (or their own __init__'s):\n  "
+        + "\n  ".join(missing))
+
+
+def test_the_parameters_check_reads_only_each_objects_own_docstrings():
+    class Documented:
+        """A base.
+
+        Parameters
+        ----------
+        x : int
+            A number.
+        """
+
+        def __init__(self, x):
+            self.x = x
+
+    class Inheriting(Documented):
+        """Takes ``x`` as its base does, but documents nothing itself."""
+
+    class DocumentedInit(Documented):
+        """A subclass."""
+
+        def __init__(self, x, y):
+            """Build it.
+
+            Parameters
+            ----------
+            x, y : int
+                Two numbers.
+            """
+            super().__init__(x)
+            self.y = y
+
+    def prose(a):
+        """Parameters are mentioned, but in no section."""
+
+    def no_parameters(*args, **kwargs):
+        """Nothing to document."""
+
+    flagged = [f.__name__ for f in (Documented, Inheriting, DocumentedInit, prose, no_parameters)
+               if _lacks_parameters_section(f)]
+    assert flagged == ["Inheriting", "prose"]

@@ -84,7 +84,17 @@ class Callback:
 
 
 class CallbackList:
-    """Calls a hook on every callback in order; skips batch hooks no callback overrides."""
+    """Calls a hook on every callback in order; skips batch hooks no callback overrides.
+
+    Parameters
+    ----------
+    callbacks : iterable of Callback
+        The callbacks, called in this order.
+    model : Sequential
+        Given to each callback's ``set_model``.
+    params : dict
+        Given to each callback's ``set_params``; ``fit`` passes ``{"epochs", "steps", "verbose"}``.
+    """
 
     def __init__(self, callbacks, model, params):
         self.callbacks = list(callbacks)
@@ -145,7 +155,17 @@ class History(Callback):
 
 
 def format_logs(logs):
-    """``"loss: 0.1234 - accuracy: 0.9600"``, as Keras prints them."""
+    """``"loss: 0.1234 - accuracy: 0.9600"``, as Keras prints them.
+
+    Parameters
+    ----------
+    logs : dict
+        ``{name: value}``: numbers are written with four decimals, arrays as lists.
+
+    Returns
+    -------
+    str
+    """
     return " - ".join(f"{k}: {_format(v)}" for k, v in logs.items())
 
 
@@ -160,6 +180,13 @@ class ProgbarLogger(Callback):
     terminal; none when the output is a file) and then the epoch's full line; with
     ``verbose=2`` only the line. The line always carries every metric, whatever the width
     of the terminal: ``Epoch 3/10 - 0.12s - loss: 0.3421 - accuracy: 0.9100``.
+
+    Parameters
+    ----------
+    verbose : int, default 1
+        1: the progress bar, then the epoch's line; any other value (2): the line only.
+    refresh_seconds : float, default 0.1
+        The least time between two updates of the running loss and metrics beside the bar.
     """
 
     def __init__(self, verbose=1, refresh_seconds=0.1):

@@ -16,6 +16,13 @@ class LambdaCallback(Callback):
     ``on_epoch_begin``/``on_epoch_end`` receive ``(epoch, logs)``, the batch hooks
     ``(batch, logs)``, the others ``(logs)``. Keras' older names ``on_batch_begin`` and
     ``on_batch_end`` mean the training batch hooks.
+
+    Parameters
+    ----------
+    **hooks : callable or None
+        Functions by hook name (``on_epoch_end=f``, ...): any ``on_*`` hook of
+        :class:`~minikeras.callbacks.Callback`. None leaves a hook alone; an unknown name or
+        a value that is not callable raises ValueError.
     """
 
     def __init__(self, **hooks):

@@ -13,6 +13,19 @@ __all__ = ["Sequential", "load_model", "save_model", "model_from_json", "clone_m
 def model_from_json(json_string, custom_objects=None):
     """The model ``model.to_json()`` described: same architecture, fresh weights.
 
+    Parameters
+    ----------
+    json_string : str
+        What ``Sequential.to_json`` returned.
+    custom_objects : dict, optional
+        ``{name: class or function}`` for objects not registered with
+        :func:`minikeras.saving.register_keras_serializable`.
+
+    Returns
+    -------
+    Sequential
+        Built if the description has an input shape, not compiled.
+
     Raises
     ------
     ValueError
@@ -38,7 +51,24 @@ def model_from_json(json_string, custom_objects=None):
 def clone_model(model, custom_objects=None):
     """A new model with ``model``'s architecture and freshly initialized weights, not
     compiled (as Keras' ``clone_model``). The classes of the objects ``model`` holds (its
-    layers, activations, initializers, ...) are found without registering them."""
+    layers, activations, initializers, ...) are found without registering them.
+
+    Parameters
+    ----------
+    model : Sequential
+        The model whose architecture is copied.
+    custom_objects : dict, optional
+        ``{name: class or function}``, consulted before the classes ``model`` holds.
+
+    Returns
+    -------
+    Sequential
+
+    Raises
+    ------
+    ValueError
+        If ``model`` is not a ``Sequential``.
+    """
     if not isinstance(model, Sequential):
         raise ValueError(f"Argument `model` must be a Sequential, got {validation.describe(model)}.")
     return Sequential.from_config(model.get_config(),

@@ -22,5 +22,23 @@ def register_keras_serializable(package="Custom", name=None):
     A registered layer, activation, loss, metric, optimizer, schedule, initializer or
     regularizer (or a loss, metric or activation function) is found by name when a model
     file is loaded, without ``custom_objects``.
+
+    Parameters
+    ----------
+    package : str, default "Custom"
+        The first part of the saved name: non-empty, without ``">"``.
+    name : str, optional
+        The second part; defaults to the object's ``__name__``.
+
+    Returns
+    -------
+    callable
+        The decorator, which registers the object and returns it unchanged.
+
+    Raises
+    ------
+    ValueError
+        If ``package`` is not such a string, or (when decorating) the name is already
+        registered to another object.
     """
     return register_serializable(package, name)

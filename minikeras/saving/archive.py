@@ -172,6 +172,17 @@ class ArchiveReader:
         self.close()
 
     def has(self, member):
+        """Whether the archive holds a member of that name.
+
+        Parameters
+        ----------
+        member : str
+            A member name, such as ``"config.json"`` or ``"weights/00000.npy"``.
+
+        Returns
+        -------
+        bool
+        """
         return member in self.members
 
     def _open(self, member):

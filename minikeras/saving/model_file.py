@@ -42,6 +42,14 @@ def save_model(model, filepath):
     """Write ``model`` to one file, atomically: any name or extension (Keras users write
     ``"model.keras"``).
 
+    Parameters
+    ----------
+    model : Sequential
+        A built model; a compiled one is saved with its compile settings and optimizer
+        state, so that :func:`load_model` can go on training it.
+    filepath : str or path-like
+        The file to create or replace.
+
     Raises
     ------
     ValueError
@@ -113,6 +121,18 @@ def save_weights(model, filepath):
     ``model.weights`` order), atomically.
 
     Any file name is accepted; Keras' ``".weights.h5"`` spelling gives npz content too.
+
+    Parameters
+    ----------
+    model : Sequential
+        A built model.
+    filepath : str or path-like
+        The file to create or replace.
+
+    Raises
+    ------
+    ValueError
+        If the model is not built, or two of its weights share a path.
     """
     model._require_built("save_weights")
     _check_unique_paths(model)
@@ -179,6 +199,13 @@ def load_weights(model, filepath):
     """Read every weight of ``model`` from a weights file (or a model file), checking all of
     them before assigning any. Weights are matched by path name, or by position when the
     names differ (a model built anew names its layers ``dense_2``, ... instead of ``dense``).
+
+    Parameters
+    ----------
+    model : Sequential
+        A built model.
+    filepath : str or path-like
+        A file written by ``model.save_weights`` or ``model.save``.
 
     Raises
     ------

@@ -448,3 +448,37 @@ def test_unsaveable_models_are_refused_before_any_callback_starts(tmp_path):
             model.fit(x, y, epochs=1, verbose=0,
                       callbacks=[callbacks.CSVLogger(str(log), append=False), callback])
         assert log.read_text() == "kept\n"  # the logger had not started
+
+
+def test_progress_lines_look_like_keras_and_verbose_0_is_silent(capsys):
+    import re
+
+    x = np.random.default_rng(0).normal(size=(40, 3))
+    y = x.sum(axis=1, keepdims=True)
+    model = mk.Sequential([mk.Input((3,)), mk.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+    model.fit(x, y, batch_size=16, epochs=2, validation_split=0.2)
+    model.fit(x, y, batch_size=16, epochs=1, verbose=2)
+    model.evaluate(x, y, batch_size=16)
+    model.predict(x, batch_size=16)
+    lines = capsys.readouterr().out.splitlines()
+    rate = r"\d+(s|ms|us)/step"
+    assert lines[0] == "Epoch 1/2" and lines[2] == "Epoch 2/2" and lines[4] == "Epoch 1/1"
+    assert re.fullmatch(rf"2/2 [━=]{{20}} \d+s {rate} - loss: [\d.]+ - mae: [\d.]+ - "
+                        r"val_loss: [\d.]+ - val_mae: [\d.]+", lines[1])
+    assert re.fullmatch(rf"3/3 - \d+s - {rate} - loss: [\d.]+ - mae: [\d.]+", lines[5])
+    assert re.fullmatch(rf"3/3 [━=]{{20}} \d+s {rate} - loss: [\d.]+ - mae: [\d.]+", lines[6])
+    assert re.fullmatch(rf"3/3 [━=]{{20}} \d+s {rate}", lines[7]) and len(lines) == 8
+    model.fit(x, y, epochs=1, verbose=0)
+    model.evaluate(x, y, verbose=0)
+    model.predict(x, verbose=0)
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+
+
+def test_progress_line_falls_back_to_ascii(monkeypatch):
+    import io
+
+    monkeypatch.setattr("sys.stdout", io.TextIOWrapper(io.BytesIO(), encoding="ascii"))
+    assert mk.callbacks.progress_line(4, 0.5, {"loss": 1.0}) == \
+        "4/4 ==================== 0s 125ms/step - loss: 1.0000"

@@ -5,7 +5,7 @@ Each callback has ``self.model`` (the model being trained) and ``self.params``; 
 """
 
 from .backup_and_restore import BackupAndRestore
-from .base import Callback, CallbackList, History, ProgbarLogger, format_logs
+from .base import Callback, CallbackList, History, ProgbarLogger, format_logs, progress_line
 from .csv_logger import CSVLogger
 from .early_stopping import EarlyStopping
 from .lambda_callback import LambdaCallback
@@ -15,4 +15,5 @@ from .terminate_on_nan import TerminateOnNaN
 
 __all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "EarlyStopping",
            "ModelCheckpoint", "LearningRateScheduler", "ReduceLROnPlateau", "TerminateOnNaN",
-           "CSVLogger", "LambdaCallback", "BackupAndRestore", "format_logs"]
+           "CSVLogger", "LambdaCallback", "BackupAndRestore", "format_logs",
+           "progress_line"]

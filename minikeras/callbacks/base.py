@@ -13,7 +13,8 @@ import numpy as np
 
 from tqdm.auto import tqdm
 
-__all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "format_logs", "overrides"]
+__all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "format_logs",
+           "progress_line", "overrides"]
 
 
 class Callback:
@@ -175,11 +176,55 @@ def _format(value):
     return np.array2string(np.asarray(value), precision=4, separator=", ")
 
 
+def progress_line(steps, seconds, logs=None, bar=True):
+    """The line Keras 3 prints when a pass over the data ends:
+    ``"32/32 ━━━━━━━━━━━━━━━━━━━━ 0s 2ms/step - loss: 0.3421"`` (``bar=False``:
+    ``"32/32 - 0s - 2ms/step - loss: 0.3421"``, Keras' ``verbose=2`` form).
+
+    Parameters
+    ----------
+    steps : int
+        The batches of the pass.
+    seconds : float
+        Its duration.
+    logs : dict, optional
+        ``{name: value}`` written after the timing, as :func:`format_logs` writes them.
+    bar : bool, default True
+        Draw the (full) bar, as ``verbose=1`` does.
+
+    Returns
+    -------
+    str
+    """
+    per_step = seconds / max(steps, 1)
+    if per_step >= 1:
+        rate = f"{per_step:.0f}s/step"
+    elif per_step >= 1e-3:
+        rate = f"{per_step * 1e3:.0f}ms/step"
+    else:
+        rate = f"{per_step * 1e6:.0f}us/step"
+    if bar:
+        line = f"{steps}/{steps} {_bar_character() * 20} {seconds:.0f}s {rate}"
+    else:
+        line = f"{steps}/{steps} - {seconds:.0f}s - {rate}"
+    return f"{line} - {format_logs(logs)}" if logs else line
+
+
+def _bar_character():
+    """Keras' bar character where standard output can write it, else "="."""
+    try:
+        "━".encode(getattr(sys.stdout, "encoding", None) or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        return "="
+    return "━"
+
+
 class ProgbarLogger(Callback):
-    """Shows training progress: with ``verbose=1`` a progress bar while an epoch runs (on a
-    terminal; none when the output is a file) and then the epoch's full line; with
-    ``verbose=2`` only the line. The line always carries every metric, whatever the width
-    of the terminal: ``Epoch 3/10 - 0.12s - loss: 0.3421 - accuracy: 0.9100``.
+    """Shows training progress as Keras 3 does: ``Epoch 3/10`` when an epoch begins, then
+    at its end ``32/32 ━━━━━━━━━━━━━━━━━━━━ 0s 2ms/step - loss: 0.3421 - accuracy: 0.9100``
+    (``verbose=1``; while the epoch runs, a live progress bar on a terminal, none when the
+    output is a file) or ``32/32 - 0s - 2ms/step - loss: ...`` (``verbose=2``). The line
+    always carries every metric, whatever the width of the terminal.
 
     Parameters
     ----------
@@ -195,18 +240,21 @@ class ProgbarLogger(Callback):
         self.refresh_seconds = refresh_seconds
         self._bar = None
         self._last = 0.0
+        self._steps = 0
 
     def on_epoch_begin(self, epoch, logs=None):
-        self._epoch_text = f"Epoch {epoch + 1}/{self.params.get('epochs', '?')}"
+        print(f"Epoch {epoch + 1}/{self.params.get('epochs', '?')}", file=sys.stdout,
+              flush=True)
         self._started = time.perf_counter()
+        self._steps = 0
         if self.verbose == 1:
             # disable=None: no bar when the output is not a terminal (a log file)
-            self._bar = tqdm(total=self.params.get("steps"), desc=self._epoch_text,
-                             unit="batch", leave=False, file=sys.stdout, dynamic_ncols=True,
-                             disable=None)
+            self._bar = tqdm(total=self.params.get("steps"), unit="batch", leave=False,
+                             file=sys.stdout, dynamic_ncols=True, disable=None)
             self._last = 0.0
 
     def on_train_batch_end(self, batch, logs=None):
+        self._steps += 1
         if self._bar is None:
             return
         self._bar.update(1)
@@ -224,5 +272,5 @@ class ProgbarLogger(Callback):
             self._bar.close()
             self._bar = None
         seconds = time.perf_counter() - self._started
-        print(f"{self._epoch_text} - {seconds:.2f}s - {format_logs(logs or {})}",
+        print(progress_line(self._steps, seconds, logs, bar=self.verbose == 1),
               file=sys.stdout, flush=True)

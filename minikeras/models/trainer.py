@@ -10,6 +10,7 @@ is compiled anew.
 
 import copy
 import math
+import time
 import warnings
 
 import numpy as np
@@ -380,10 +381,13 @@ class Trainer:
         batch_size = data_module.check_batch_size(batch_size)
         verbose = validation.check_verbose(verbose)
         data = self._ready(*data_module.prepare_data(self, x, y, sample_weight))
+        started = time.perf_counter()
         with no_state_updates():
             logs = self._evaluate_arrays(*data, batch_size)
         if verbose != 0:
-            print(callbacks_module.format_logs(logs))
+            print(callbacks_module.progress_line(-(-len(data[0]) // batch_size),
+                                                 time.perf_counter() - started, logs,
+                                                 bar=verbose != 2), flush=True)
         return self._as_returned(logs, return_dict)
 
     def _evaluate_arrays(self, x, y, sample_weight, batch_size, callback_list=None):
@@ -409,12 +413,17 @@ class Trainer:
         x = data_module.prepare_x(self, x)
         self.ensure_built(x.shape)
         outputs = None
+        started = time.perf_counter()
         with no_state_updates():  # inference never changes a layer's state
             for batch in utils.batch_slices(len(x), batch_size):
                 out = self._call_layers(x[batch], training=False)
                 if outputs is None:
                     outputs = np.empty((len(x),) + out.shape[1:], dtype=out.dtype)
                 outputs[batch] = out
+        if verbose != 0:
+            print(callbacks_module.progress_line(-(-len(x) // batch_size),
+                                                 time.perf_counter() - started,
+                                                 bar=verbose != 2), flush=True)
         return outputs
 
     # ---------------------------------------------------------------- one batch

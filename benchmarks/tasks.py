@@ -56,7 +56,7 @@ GROWTH_MAX_FLOOR_RATIO = 1.05  # in every cell of the cost-growth table
 # Cost growth: one hidden layer, synthetic data, a fixed number of steps per cell.
 GROWTH_INPUT, GROWTH_CLASSES = 256, 10
 GROWTH_BATCHES_PER_EPOCH = 8
-GROWTH_STEPS, GROWTH_QUICK_STEPS = 96, 16
+GROWTH_STEPS, GROWTH_QUICK_STEPS = 384, 16
 GROWTH_BATCH_SIZES, GROWTH_WIDTH = (16, 64, 256, 1024), 256
 GROWTH_WIDTHS, GROWTH_BATCH = (64, 256, 1024), 256
 

@@ -25,7 +25,8 @@ __all__ = ["Metric", "Mean", "LossMetric", "BinaryCrossentropy", "CategoricalCro
            "CategoricalAccuracy", "SparseCategoricalAccuracy", "TopKCategoricalAccuracy",
            "SparseTopKCategoricalAccuracy", "Precision", "Recall", "AUC", "F1Score",
            "MeanSquaredError", "MeanAbsoluteError", "RootMeanSquaredError",
-           "MeanAbsolutePercentageError", "R2Score", "get", "register", "serialize"]
+           "MeanAbsolutePercentageError", "R2Score", "MeanSquaredLogarithmicError",
+           "KLDivergence", "Poisson", "Hinge", "LogCoshError", "get", "register", "serialize"]
 
 #: Keras' ``backend.epsilon()``: guards divisions and pads the AUC thresholds.
 _EPSILON = 1e-7
@@ -400,6 +401,87 @@ class MeanAbsoluteError(LossMetric):
     """
 
     loss_class = losses.MeanAbsoluteError
+
+
+@register("msle", "mean_squared_logarithmic_error")
+class MeanSquaredLogarithmicError(LossMetric):
+    """Mean of ``(log(1 + y_pred) - log(1 + y_true)) ** 2`` (see
+    :class:`minikeras.losses.MeanSquaredLogarithmicError`).
+
+    Parameters
+    ----------
+    name : str, optional
+        Defaults to ``"mean_squared_logarithmic_error"``.
+    dtype : str, optional
+        Kept as ``self.dtype``; the running totals are float64 whatever it is.
+    """
+
+    loss_class = losses.MeanSquaredLogarithmicError
+
+
+@register("kld", "kl_divergence", "kullback_leibler_divergence")
+class KLDivergence(LossMetric):
+    """Mean of ``sum(y_true log(y_true / y_pred))`` (see
+    :class:`minikeras.losses.KLDivergence`).
+
+    Parameters
+    ----------
+    name : str, optional
+        Defaults to ``"kl_divergence"``.
+    dtype : str, optional
+        Kept as ``self.dtype``; the running totals are float64 whatever it is.
+    """
+
+    loss_class = losses.KLDivergence
+
+
+@register("poisson")
+class Poisson(LossMetric):
+    """Mean of ``y_pred - y_true log(y_pred + epsilon)`` (see :class:`minikeras.losses.Poisson`).
+
+    Parameters
+    ----------
+    name : str, optional
+        Defaults to ``"poisson"``.
+    dtype : str, optional
+        Kept as ``self.dtype``; the running totals are float64 whatever it is.
+    """
+
+    loss_class = losses.Poisson
+
+
+@register("hinge")
+class Hinge(LossMetric):
+    """Mean of ``max(1 - y_true y_pred, 0)`` with labels -1 or 1 (0 or 1 are mapped, see
+    :class:`minikeras.losses.Hinge`).
+
+    Parameters
+    ----------
+    name : str, optional
+        Defaults to ``"hinge"``.
+    dtype : str, optional
+        Kept as ``self.dtype``; the running totals are float64 whatever it is.
+    """
+
+    loss_class = losses.Hinge
+
+
+@register("logcosh", "log_cosh_error")
+class LogCoshError(LossMetric):
+    """Mean of ``log(cosh(y_pred - y_true))`` (see :class:`minikeras.losses.LogCosh`).
+
+    Parameters
+    ----------
+    name : str, default "logcosh"
+        Keras' default name for this metric.
+    dtype : str, optional
+        Kept as ``self.dtype``; the running totals are float64 whatever it is.
+    """
+
+    loss_class = losses.LogCosh
+
+    def __init__(self, name="logcosh", dtype=None):
+        super().__init__(name, dtype)
 
 
 class _CrossentropyMetric(LossMetric):

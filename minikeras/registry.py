@@ -95,7 +95,13 @@ class Configurable:
     configurable object or a list, tuple or dict of those, and the class did not write a
     ``get_config`` for its ``__init__`` (that one decides alone). Nested configurable values are
     stored as ``{"class_name", "config"}`` dicts, which every family's ``get`` accepts back.
+    A class whose attribute of an argument's name is a computed view (an optimizer's
+    ``learning_rate``) names the attribute that holds the argument in
+    ``config_attributes``.
     """
+
+    #: ``{argument: attribute}`` for arguments kept under another attribute than their name.
+    config_attributes = {}
 
     def __new__(cls, *args, **kwargs):
         obj = super().__new__(cls)
@@ -112,8 +118,9 @@ class Configurable:
         for name, param in inspect.signature(type(self).__init__).parameters.items():
             if name == "self" or param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
                 continue
-            if hasattr(self, name):
-                config[name] = _serialize_value(getattr(self, name))
+            attribute = self.config_attributes.get(name, name)
+            if hasattr(self, attribute):
+                config[name] = _serialize_value(getattr(self, attribute))
             elif name in passed:
                 config[name] = _serialize_value(passed[name])
         return config

@@ -482,3 +482,45 @@ def test_progress_line_falls_back_to_ascii(monkeypatch):
     monkeypatch.setattr("sys.stdout", io.TextIOWrapper(io.BytesIO(), encoding="ascii"))
     assert mk.callbacks.progress_line(4, 0.5, {"loss": 1.0}) == \
         "4/4 ==================== 0s 125ms/step - loss: 1.0000"
+    assert mk.callbacks.progress_line(2, 0.5, total=4) == "2/4 ==========           0s 250ms/step"
+    assert mk.callbacks.progress_line(2, 3.0, bar=False, total=4) == "2/4 - 3s - 2s/step"
+
+
+def test_backup_resumes_the_same_model_with_plain_sgd(tmp_path):
+    x, y = _data()
+
+    def plain(seed):
+        mk.utils.set_random_seed(seed)
+        model = mk.Sequential([mk.Input((4,)), layers.Dense(3), layers.Dense(1)])
+        model.compile(optimizer=optimizers.SGD(0.05), loss="mse")  # no per-weight state
+        return model
+
+    straight = plain(1)
+    straight.fit(x, y, batch_size=16, epochs=4, verbose=0)
+    model = plain(1)
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(x, y, batch_size=16, epochs=4, verbose=0,
+                  callbacks=[callbacks.BackupAndRestore(tmp_path), Interrupt(1)])
+    model.fit(x, y, batch_size=16, epochs=4, verbose=0,  # the same object, as Keras' docs do
+              callbacks=[callbacks.BackupAndRestore(tmp_path)])
+    assert model.optimizer.iterations == straight.optimizer.iterations
+    for a, b in zip(model.get_weights(), straight.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_backed_up_float_rate_is_refused_by_a_schedule_before_anything_changes(tmp_path):
+    x, y = _data()
+    model = _model()
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(x, y, epochs=3, verbose=0,
+                  callbacks=[callbacks.BackupAndRestore(tmp_path), Interrupt(0)])
+    scheduled = _model(seed=3)
+    scheduled.compile(optimizer=optimizers.SGD(
+        optimizers.schedules.ExponentialDecay(0.01, 10, 0.5), momentum=0.5),
+        loss="sparse_categorical_crossentropy")
+    before = scheduled.get_weights()
+    with pytest.raises(ValueError, match="schedule"):
+        scheduled.fit(x, y, epochs=3, verbose=0, callbacks=[callbacks.BackupAndRestore(tmp_path)])
+    assert scheduled.optimizer.iterations == 0
+    for a, b in zip(before, scheduled.get_weights()):
+        np.testing.assert_array_equal(a, b)

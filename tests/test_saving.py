@@ -676,3 +676,43 @@ def test_a_model_saved_with_a_frozen_trained_layer_loads_and_resumes(tmp_path):
         m.fit(x, y, batch_size=64, epochs=1, verbose=0)
     for a, b in zip(model.get_weights(), loaded.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_optimizer_state_for_a_moving_statistic_is_refused(tmp_path):
+    model = _model(optimizers.Adam(1e-3), batch_norm=True)
+    x, y = _digits()
+    model.fit(x[:64], y[:64], batch_size=32, verbose=0)
+    path = tmp_path / "bn.keras"
+    model.save(path)
+
+    def forge(config):
+        entry = dict(config["optimizer"]["variables"][0])
+        config["optimizer"]["variables"][0]["weight"] = "batch_normalization/moving_mean"
+    _edit_config(path, forge)
+    with pytest.raises(ModelFileError, match="moving_mean"):
+        mk.models.load_model(path)
+
+
+def test_a_model_whose_trained_layers_were_replaced_saves_and_loads(tmp_path):
+    model = mk.Sequential([mk.Input((3,)), layers.Dense(2, name="first")])
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(np.ones((8, 3)), np.ones((8, 2)), epochs=2, verbose=0)
+    model.pop()
+    model.add(layers.Dense(2, name="second"))  # the optimizer has no state for it yet
+    model.save(tmp_path / "replaced.keras")
+    loaded = mk.models.load_model(tmp_path / "replaced.keras")
+    assert loaded.optimizer.iterations == model.optimizer.iterations
+    np.testing.assert_array_equal(loaded.predict(np.ones((2, 3)), verbose=0),
+                                  model.predict(np.ones((2, 3)), verbose=0))
+
+
+def test_an_optimizer_config_does_not_call_a_learning_rate_function():
+    calls = []
+
+    def rate():
+        calls.append(1)
+        return 0.1
+
+    with pytest.raises(ValueError, match="LearningRateSchedule"):
+        optimizers.SGD(rate).get_config()
+    assert calls == []

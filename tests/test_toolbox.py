@@ -304,7 +304,7 @@ def test_a_regularizer_may_have_an_attribute_called_penalty(rng):
 
 
 def test_leaky_relu_layer_takes_keras_2_alpha_with_a_warning():
-    with pytest.warns(DeprecationWarning, match="negative_slope"):
+    with pytest.warns(UserWarning, match="negative_slope"):
         layer = layers.LeakyReLU(alpha=0.1)
     assert layer.negative_slope == 0.1
     np.testing.assert_allclose(layer(np.array([[-2.0, 3.0]])), [[-0.2, 3.0]])

@@ -95,6 +95,10 @@ class BackupAndRestore(Callback):
                 np.random.default_rng().bit_generator.state = saved  # a valid state?
             validation.check_float("learning_rate", state["learning_rate"], low=0.0,
                                    allow_none=True)
+            if state["learning_rate"] is not None \
+                    and self.model.optimizer.learning_rate_schedule is not None:
+                raise ValueError("a float learning rate was backed up, but the optimizer's "
+                                 "is a schedule now")
         except (OSError, ValueError, TypeError, KeyError) as error:
             raise ValueError(f"{path!r} is not a backup BackupAndRestore can resume from "
                              f"({error}); remove the folder to start afresh.") from None

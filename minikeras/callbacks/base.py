@@ -176,7 +176,7 @@ def _format(value):
     return np.array2string(np.asarray(value), precision=4, separator=", ")
 
 
-def progress_line(steps, seconds, logs=None, bar=True):
+def progress_line(steps, seconds, logs=None, bar=True, total=None):
     """The line Keras 3 prints when a pass over the data ends:
     ``"32/32 ━━━━━━━━━━━━━━━━━━━━ 0s 2ms/step - loss: 0.3421"`` (``bar=False``:
     ``"32/32 - 0s - 2ms/step - loss: 0.3421"``, Keras' ``verbose=2`` form).
@@ -184,18 +184,22 @@ def progress_line(steps, seconds, logs=None, bar=True):
     Parameters
     ----------
     steps : int
-        The batches of the pass.
+        The batches the pass ran.
     seconds : float
         Its duration.
     logs : dict, optional
         ``{name: value}`` written after the timing, as :func:`format_logs` writes them.
     bar : bool, default True
-        Draw the (full) bar, as ``verbose=1`` does.
+        Draw the bar, as ``verbose=1`` does.
+    total : int, optional
+        The batches the pass would have run (``steps`` if not given); a pass stopped early
+        shows ``2/4`` and a partly drawn bar.
 
     Returns
     -------
     str
     """
+    total = steps if total is None else total
     per_step = seconds / max(steps, 1)
     if per_step >= 1:
         rate = f"{per_step:.0f}s/step"
@@ -204,9 +208,11 @@ def progress_line(steps, seconds, logs=None, bar=True):
     else:
         rate = f"{per_step * 1e6:.0f}us/step"
     if bar:
-        line = f"{steps}/{steps} {_bar_character() * 20} {seconds:.0f}s {rate}"
+        done = 20 if steps >= total else int(20 * steps / max(total, 1))
+        drawn = _bar_character() * done + " " * (20 - done)
+        line = f"{steps}/{total} {drawn} {seconds:.0f}s {rate}"
     else:
-        line = f"{steps}/{steps} - {seconds:.0f}s - {rate}"
+        line = f"{steps}/{total} - {seconds:.0f}s - {rate}"
     return f"{line} - {format_logs(logs)}" if logs else line
 
 
@@ -229,7 +235,8 @@ class ProgbarLogger(Callback):
     Parameters
     ----------
     verbose : int, default 1
-        1: the progress bar, then the epoch's line; any other value (2): the line only.
+        1: the epoch's header, the live bar, then the epoch's line; any other value (2):
+        the header and the line, without a bar.
     refresh_seconds : float, default 0.1
         The least time between two updates of the running loss and metrics beside the bar.
     """
@@ -272,5 +279,6 @@ class ProgbarLogger(Callback):
             self._bar.close()
             self._bar = None
         seconds = time.perf_counter() - self._started
-        print(progress_line(self._steps, seconds, logs, bar=self.verbose == 1),
+        print(progress_line(self._steps, seconds, logs, bar=self.verbose == 1,
+                            total=self.params.get("steps") or self._steps),
               file=sys.stdout, flush=True)

@@ -47,7 +47,7 @@ class LeakyReLU(Activation):
         if "alpha" in kwargs:
             negative_slope = kwargs.pop("alpha")
             warnings.warn("Argument `alpha` of LeakyReLU is deprecated; use `negative_slope`.",
-                          DeprecationWarning, stacklevel=2)
+                          stacklevel=2)  # a UserWarning, as Keras: shown by default
         super().__init__(activations.LeakyReLU(negative_slope), **kwargs)
         self.negative_slope = self.activation.negative_slope
 

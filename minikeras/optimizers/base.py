@@ -53,6 +53,9 @@ class Optimizer(Configurable):
         (the default) applies none.
     """
 
+    #: ``learning_rate`` reads as the current value: the config takes what was given.
+    config_attributes = {"learning_rate": "_learning_rate"}
+
     #: True if ``update_step`` treats every entry independently, so that runs of packed
     #: variables may be updated by one call.
     elementwise = False

@@ -282,15 +282,19 @@ def _read_optimizer_state(reader, model, config, weights_by_path):
         raise ModelFileError(f"{reader.path!r}: the optimizer's iterations must be an integer "
                              f"in [0, 2**53), got {validation.describe(iterations)}.")
     owners = list(dict.fromkeys(e["weight"] for e in entries))
-    # A weight frozen after training keeps its state, as in Keras (it resumes when unfrozen).
-    unknown = [p for p in owners if p not in weights_by_path]
+    # A weight frozen after training keeps its state, as in Keras (it resumes when unfrozen);
+    # one created non-trainable (a moving statistic) never has any.
+    unknown = [p for p in owners if p not in weights_by_path
+               or not getattr(weights_by_path[p], "created_trainable", True)]
     if unknown:
         raise ModelFileError(f"{reader.path!r}: optimizer state for {unknown}, which are not "
-                             "weights of the model.")
-    if iterations and model.optimizer.slot_names() and model.trainable_weights and not owners:
-        raise ModelFileError(f"{reader.path!r}: after {iterations} steps the optimizer keeps "
-                             "no state at all; the file was cut or forged.")
+                             "trainable (or frozen) weights of the model.")
     optimizer = model.optimizer
+    if not optimizer.slot_names():  # (SGD without momentum) only the iteration count
+        if entries:
+            raise ModelFileError(f"{reader.path!r}: optimizer state {[e['path'] for e in entries]}"
+                                 f" for {type(optimizer).__name__}, which keeps none.")
+        return iterations, [], []
     optimizer.build([weights_by_path[p] for p in owners])
     kept = [w for w in optimizer.built_variables if w in set(weights_by_path.values())]
     slots = [s for k in range(len(optimizer.slot_names())) for s in

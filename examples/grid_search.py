@@ -103,9 +103,10 @@ def _heatmap(table, learning_rates, l2_strengths, path):
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dask", action="store_true", help="run the fits on a local Dask cluster")
-    parser.add_argument("--n-jobs", type=int, default=None,
-                        help="joblib processes for the fits (default: one after another)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--dask", action="store_true", help="run the fits on a local Dask cluster")
+    where.add_argument("--n-jobs", type=int, default=None,
+                       help="joblib processes for the fits (default: one after another)")
     parser.add_argument("--plot", default=None,
                         help="write the heatmap to this PNG (needs matplotlib)")
     parser.add_argument("--epochs", type=int, default=30)

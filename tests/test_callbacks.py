@@ -118,7 +118,10 @@ def test_model_checkpoint_says_what_improved_from_the_start(tmp_path, capsys, mo
     checkpoint = callbacks.ModelCheckpoint(str(tmp_path / "m.keras"), monitor="score",
                                            mode=mode, save_best_only=True, verbose=1)
     _model().fit(x, y, epochs=1, callbacks=[Script([3.0]), checkpoint], verbose=0)
-    assert f"score improved from {first} to 3.0" in capsys.readouterr().out
+    assert f"score improved from {first} to 3.00000" in capsys.readouterr().out
+    every = callbacks.ModelCheckpoint(str(tmp_path / "e.keras"), verbose=1)
+    _model().fit(x, y, epochs=1, callbacks=[every], verbose=0)
+    assert f"Epoch 1: saving model to {tmp_path / 'e.keras'}" in capsys.readouterr().out
 
 
 def test_model_checkpoint_weights_only_every_epoch_and_batches(tmp_path):

@@ -94,12 +94,14 @@ class ModelCheckpoint(Callback):
                 best = -np.inf if self._watch.higher_is_better else np.inf
             if current is None or not self._watch.improves(current, self.best):
                 if self.verbose and current is not None:
-                    print(f"Epoch {epoch + 1}: {self.monitor} did not improve from {best}")
+                    print(f"Epoch {epoch + 1}: {self.monitor} did not improve from {best:.5f}")
                 return
             if self.verbose:
-                print(f"Epoch {epoch + 1}: {self.monitor} improved from {best} to "
-                      f"{current}, saving model to {self._path(epoch, logs, batch)}")
+                print(f"Epoch {epoch + 1}: {self.monitor} improved from {best:.5f} to "
+                      f"{current:.5f}, saving model to {self._path(epoch, logs, batch)}")
             self.best = current
+        elif self.verbose:  # as Keras says it
+            print(f"Epoch {epoch + 1}: saving model to {self._path(epoch, logs, batch)}")
         path = self._path(epoch, logs, batch)
         folder = os.path.dirname(path)
         if folder:  # as Keras does, the checkpoint's folder is made when first needed

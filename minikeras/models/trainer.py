@@ -46,6 +46,7 @@ class Trainer:
         self._loss_tracker = metrics_module.Mean(name="loss")
         self._plan = None  # derived: see _step_plan
         self._initial_epoch = None  # set by BackupAndRestore while fit begins
+        self._stop_warning = None  # why fit stops, said at the end of the epoch
 
     # ---------------------------------------------------------------- compile
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, gradients="backprop",
@@ -287,6 +288,7 @@ class Trainer:
             {"epochs": epochs, "steps": -(-n // batch_size), "verbose": verbose})
 
         self.stop_training = False
+        self._stop_warning = None
         self.history = history
         self._initial_epoch = None
         callback_list.call("on_train_begin", {})
@@ -303,6 +305,9 @@ class Trainer:
                         val_logs = self._evaluate_arrays(*val, batch_size, callback_list)
                     logs.update({"val_" + k: v for k, v in val_logs.items()})
                 callback_list.call("on_epoch_end", epoch, logs)
+                if self._stop_warning:
+                    warnings.warn(self._stop_warning, stacklevel=2)
+                    self._stop_warning = None
                 if self.stop_training:
                     break
         finally:
@@ -315,8 +320,8 @@ class Trainer:
 
         Each batch runs :meth:`train_step` if a subclass overrides it, else the step plan
         directly, asking for the model's outputs only when a metric reads them. A batch
-        with a non-finite loss ends training (its update is skipped) with a warning naming
-        the epoch and batch.
+        with a non-finite loss ends training (its update is skipped); ``fit`` warns, naming
+        the epoch and batch, once the epoch's callbacks have run.
         """
         begin_hooks = callback_list.wants("on_train_batch_begin")
         end_hooks = callback_list.wants("on_train_batch_end")
@@ -334,10 +339,11 @@ class Trainer:
             if end_hooks:
                 callback_list.batch("on_train_batch_end", step, self._logs())
             if not math.isfinite(loss):
-                warnings.warn(
+                # said once the epoch's line is out (not across a live progress bar)
+                self._stop_warning = (
                     f"fit stopped: the loss is {loss} at epoch {epoch + 1}, batch {step + 1}. "
                     "That batch's update was skipped, so the weights are those before it; "
-                    "a lower learning rate or scaled inputs usually help.", stacklevel=3)
+                    "a lower learning rate or scaled inputs usually help.")
                 self.stop_training = True
             if self.stop_training:
                 break

@@ -35,14 +35,37 @@ class Activation(Configurable):
         raise NotImplementedError(f"{type(self).__name__} must implement __call__(z).")
 
     def backward(self, z, a, grad):
-        """Return ``dL/dz``; this default differentiates ``__call__`` with autograd."""
+        """Return ``dL/dz``; this default differentiates ``__call__`` with autograd.
+
+        Parameters
+        ----------
+        z : array
+            What the activation was applied to (the logits). After :meth:`overwrite` it may
+            be the same array as ``a``; only an activation whose ``backward`` allows that
+            overwrites.
+        a : array
+            ``self(z)``, as the forward pass computed it.
+        grad : array
+            ``dL/da``, of ``a``'s shape.
+
+        Returns
+        -------
+        array
+            ``dL/dz``, of ``z``'s shape.
+        """
         vjp, _ = make_vjp(self.__call__)(z)
         return vjp(grad)
 
     def backpropagate(self, z, a, grad):
         """``dL/dz`` as layers ask for it: the class's own ``backward`` if it is written for
         its ``__call__``, else autograd's (a subclass of ``ReLU`` that changes ``__call__``
-        alone is differentiated by autograd)."""
+        alone is differentiated by autograd).
+
+        Parameters
+        ----------
+        z, a, grad : array
+            The logits, ``self(z)`` and ``dL/da``, as :meth:`backward` takes them.
+        """
         if defined_below(type(self), "backward", "__call__"):
             return self.backward(z, a, grad)
         return Activation.backward(self, z, a, grad)
@@ -50,7 +73,13 @@ class Activation(Configurable):
     def overwrite(self, z):
         """``self(z)``, possibly computed into ``z`` itself (a numpy array nothing else
         holds); an activation does so only if its ``backward`` gives the same result when
-        handed the activation in place of ``z``. By default: ``self(z)``, a new array."""
+        handed the activation in place of ``z``. By default: ``self(z)``, a new array.
+
+        Parameters
+        ----------
+        z : numpy.ndarray
+            The logits; nothing else may hold the array, which may be overwritten.
+        """
         return self(z)
 
     def __repr__(self):

@@ -70,14 +70,37 @@ class Loss(Configurable):
         return self.reduction in (None, "none")
 
     def call(self, y_true, y_pred):
-        """Per-sample loss values, shape ``(n,)``."""
+        """Per-sample loss values, shape ``(n,)``.
+
+        Parameters
+        ----------
+        y_true : array
+            The targets, with the ranks :func:`align_targets` gives them: of ``y_pred``'s
+            shape, or integer class labels ``(n,)`` for a sparse loss.
+        y_pred : array
+            The predictions, ``(n, outputs...)``: a numpy array, or autograd's tracer while
+            autograd differentiates the loss.
+
+        Returns
+        -------
+        array
+            One value per sample, ``(n,)``; values per element (``(n, outputs...)``) are
+            averaged over each sample's (summed, with ``reduction="sum"``), as
+            :meth:`per_sample` does.
+        """
         raise NotImplementedError(
             f"{type(self).__name__} must implement call(y_true, y_pred), returning the loss "
             "of each sample.")
 
     def per_sample(self, y_true, y_pred):
         """:meth:`call`'s values, one per sample: per-element values are averaged over each
-        sample (as Keras reduces them); a single value is taken as every sample's."""
+        sample (as Keras reduces them); a single value is taken as every sample's.
+
+        Parameters
+        ----------
+        y_true, y_pred : array
+            The targets and predictions, as :meth:`call` takes them.
+        """
         return self._per_sample_of(self.call(y_true, y_pred), y_pred)
 
     def _per_sample_of(self, values, y_pred):
@@ -93,7 +116,18 @@ class Loss(Configurable):
         per sample, each sample's derivative with respect to its ``y_pred``; for values per
         row or element, each one's derivative with respect to its entries (the base class
         averages them per sample, as :meth:`per_sample` does the values). By default
-        autograd differentiates :meth:`call`."""
+        autograd differentiates :meth:`call`.
+
+        Parameters
+        ----------
+        y_true, y_pred : numpy.ndarray
+            The targets and predictions, as :meth:`call` takes them.
+
+        Returns
+        -------
+        numpy.ndarray
+            Of ``y_pred``'s shape, unweighted and not divided by the batch size.
+        """
         return self._autograd_gradient(y_true, y_pred)
 
     def _autograd_gradient(self, y_true, y_pred):
@@ -113,7 +147,17 @@ class Loss(Configurable):
         return total if self.reduction == "sum" else total / values.shape[0]
 
     def gradient(self, y_true, y_pred, sample_weight=None):
-        """Return ``dL/dy_pred`` of :meth:`__call__`, same shape as ``y_pred``."""
+        """Return ``dL/dy_pred`` of :meth:`__call__`, same shape as ``y_pred``.
+
+        Parameters
+        ----------
+        y_true : array-like
+            The targets (aligned with ``y_pred`` as :func:`align_targets` does).
+        y_pred : numpy.ndarray
+            The predictions.
+        sample_weight : array-like of shape (n,) or (n, 1), optional
+            Multiplies each sample's loss.
+        """
         return self.value_and_gradient(y_true, y_pred, sample_weight)[1]
 
     def value_and_gradient(self, y_true, y_pred, sample_weight=None):
@@ -121,6 +165,26 @@ class Loss(Configurable):
 
         A hand-written gradient serves only the ``call`` it was written with: a subclass
         that overrides ``call`` alone is differentiated by autograd.
+
+        Parameters
+        ----------
+        y_true : array-like
+            The targets (aligned with ``y_pred`` as :func:`align_targets` does).
+        y_pred : numpy.ndarray
+            The predictions.
+        sample_weight : array-like of shape (n,) or (n, 1), optional
+            Multiplies each sample's loss.
+
+        Returns
+        -------
+        tuple
+            ``(loss, dL/dy_pred)``: the reduced loss, and its gradient, of ``y_pred``'s
+            shape.
+
+        Raises
+        ------
+        ValueError
+            If the loss is unreduced (``reduction`` None or "none").
         """
         if self.unreduced:
             raise ValueError(f"Loss {self.name!r} has reduction={self.reduction!r}: it gives one "
@@ -163,6 +227,11 @@ class Loss(Configurable):
         returned loss provides ``value_and_gradient_from_logits(y_true, logits,
         sample_weight=None, outputs=True)``, returning ``(loss, dL/dlogits, activation
         of the logits)`` (the last may be None when ``outputs`` is False).
+
+        Parameters
+        ----------
+        activation : Activation
+            The activation of the model's output layer.
         """
         return None
 
@@ -171,6 +240,17 @@ class Loss(Configurable):
 
         ``argument`` is the name error messages give the targets ("y", "y_val"); ``dtype``
         the float type to convert them to (the model's; default: ``config.floatx()``).
+
+        Parameters
+        ----------
+        y : array-like
+            The targets, as given to ``fit``, ``evaluate`` or ``train_on_batch``.
+        output_shape : tuple
+            The model's output shape, batch axis first.
+        argument : str, default "y"
+            The name error messages give the targets.
+        dtype : str or numpy.dtype, optional
+            The float type to convert them to.
 
         Raises
         ------
@@ -581,7 +661,19 @@ class BinaryCrossentropy(Loss):
     def value_and_gradient_from_logits(self, y_true, logits, sample_weight=None,
                                        outputs=True):
         """``(loss, dL/dlogits, sigmoid(logits))``: the fused sigmoid output step (the
-        probabilities are computed anyway: ``outputs`` changes nothing)."""
+        probabilities are computed anyway: ``outputs`` changes nothing).
+
+        Parameters
+        ----------
+        y_true : numpy.ndarray
+            The targets (0 or 1, or probabilities), of the logits' shape.
+        logits : numpy.ndarray
+            The output layer's ``z``, shape ``(n, d)``.
+        sample_weight : array-like of shape (n,) or (n, 1), optional
+            Multiplies each sample's loss.
+        outputs : bool, default True
+            Accepted for the protocol of :meth:`~minikeras.losses.Loss.fused_with`.
+        """
         probabilities = ops.sigmoid(logits)
         values = self.call(y_true, logits)
         grad = probabilities - y_true
@@ -658,6 +750,18 @@ class CategoricalCrossentropy(Loss):
         The fused output step: the model's softmax layer hands its logits here. With
         ``outputs=False`` the probabilities are not needed (no metric reads them) and the
         third entry is None.
+
+        Parameters
+        ----------
+        y_true : numpy.ndarray
+            One-hot (or soft) targets of the logits' shape; integer class labels ``(n,)``
+            for :class:`SparseCategoricalCrossentropy`.
+        logits : numpy.ndarray
+            The output layer's ``z``, shape ``(n, classes)``.
+        sample_weight : array-like of shape (n,) or (n, 1), optional
+            Multiplies each sample's loss.
+        outputs : bool, default True
+            Compute the probabilities too.
         """
         shifted, grad, total = _softmax_parts(logits)
         probabilities = grad / total[:, None] if outputs else None

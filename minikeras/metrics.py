@@ -65,7 +65,24 @@ class Metric(Configurable):
 
     def add_variable(self, shape=(), initializer="zeros", dtype=None, name=None):
         """A state :class:`~minikeras.variables.Variable` of this metric (not trained),
-        set from ``initializer`` now and at every :meth:`reset_state`, as Keras 3's."""
+        set from ``initializer`` now and at every :meth:`reset_state`, as Keras 3's.
+
+        Parameters
+        ----------
+        shape : tuple of int, default ()
+            The variable's shape; ``()`` for a scalar.
+        initializer : str, Initializer or function, default "zeros"
+            Its value now and after every reset.
+        dtype : str, optional
+            Defaults to the metric's ``dtype``, else "float64".
+        name : str, optional
+            Defaults to ``"variable_<i>"``.
+
+        Returns
+        -------
+        Variable
+            Not trainable; ``evaluate`` updates it too.
+        """
         dtype = dtype or self.dtype or "float64"
         initializer = initializers.get(initializer)
         variable = Variable(initializer(tuple(shape), dtype=dtype), trainable=False,
@@ -130,6 +147,17 @@ class Mean(Metric):
         self.count = 0.0
 
     def update_state(self, values, sample_weight=None):
+        """Add a batch of values to the mean.
+
+        Parameters
+        ----------
+        values : float or array_like
+            One value per sample (values with trailing axes are averaged per sample); a
+            float is one value.
+        sample_weight : float or array_like, optional
+            Each value's weight, broadcast to the values (None: every value counts once);
+            ``fit`` gives a batch's mean loss the batch size as its weight.
+        """
         if isinstance(values, float) and isinstance(sample_weight, (int, float, type(None))):
             weight = 1.0 if sample_weight is None else sample_weight
             self.total += values * weight
@@ -157,10 +185,30 @@ class MeanMetric(Mean):
     sparse_targets = False
 
     def values(self, y_true, y_pred):
-        """Per-sample values, shape ``(n,)``."""
+        """Per-sample values, shape ``(n,)``.
+
+        Parameters
+        ----------
+        y_true : numpy.ndarray
+            The batch's targets, with the ranks :func:`minikeras.losses.align_targets`
+            gives them (integer class labels ``(n,)`` for a metric with ``sparse_targets``).
+        y_pred : numpy.ndarray
+            The model's outputs for the batch.
+        """
         raise NotImplementedError
 
     def update_state(self, y_true, y_pred, sample_weight=None):
+        """Add the batch's :meth:`values` to the mean.
+
+        Parameters
+        ----------
+        y_true : array_like
+            Targets of the batch, as the loss takes them.
+        y_pred : array_like
+            The model's outputs for the batch.
+        sample_weight : array_like of shape (n,) or (n, 1), optional
+            One weight per sample (None: every sample counts once).
+        """
         y_true, y_pred = losses.align_targets(y_true, y_pred, self.sparse_targets)
         values = np.asarray(self.values(y_true, y_pred))
         if sample_weight is None and values.dtype == bool and values.ndim == 1:
@@ -552,6 +600,8 @@ class RootMeanSquaredError(MeanMetric):
     Parameters
     ----------
     name : str, optional
+    dtype : str, optional
+        Kept as ``self.dtype``; the running totals are float64 whatever it is.
     """
 
     direction = "down"
@@ -575,6 +625,8 @@ class MeanAbsolutePercentageError(MeanMetric):
     Parameters
     ----------
     name : str, optional
+    dtype : str, optional
+        Kept as ``self.dtype``; the running totals are float64 whatever it is.
     """
 
     direction = "down"

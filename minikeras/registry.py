@@ -127,7 +127,13 @@ class Configurable:
 
     @classmethod
     def from_config(cls, config):
-        """Build an object from the dict that :meth:`get_config` returned."""
+        """Build an object from the dict that :meth:`get_config` returned.
+
+        Parameters
+        ----------
+        config : dict
+            The constructor arguments, as :meth:`get_config` returns them.
+        """
         return cls(**config)
 
     def serialized(self):

@@ -25,7 +25,13 @@ class Regularizer(Configurable):
 
     def gradient(self, w):
         """d penalty / d w, an array shaped like ``w``: what back-propagation adds to the
-        weight's gradient. Here autograd's, of :meth:`__call__`."""
+        weight's gradient. Here autograd's, of :meth:`__call__`.
+
+        Parameters
+        ----------
+        w : numpy.ndarray
+            The weight's value.
+        """
         return np.asarray(autograd.grad(self)(w), dtype=np.asarray(w).dtype)
 
 

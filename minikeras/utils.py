@@ -150,7 +150,14 @@ class Batcher:
     def epoch(self, order=None):
         """Yield one tuple of batches per step, in ``order`` if given (a permutation of
         the row indices, which is not checked); a batch is only valid until the next one
-        is drawn."""
+        is drawn.
+
+        Parameters
+        ----------
+        order : numpy.ndarray of int, optional
+            The rows in the order to batch them, a permutation of ``range(rows)``; None
+            takes them as they are (a batch as large as the data is the arrays themselves).
+        """
         arrays, batch_size = self.arrays, self.batch_size
         if self.rows == 0:
             return

@@ -194,6 +194,15 @@ class Variable:
 
         An optimizer uses this to gather many variables into one flat buffer, so that an
         elementwise update is one numpy call per buffer instead of one per variable.
+
+        Parameters
+        ----------
+        value_storage : numpy.ndarray
+            The array the value moves to: of the value's shape and dtype (typically a view
+            into a larger buffer).
+        grad_storage : numpy.ndarray or None
+            The array the gradient moves to, likewise; None leaves the variable without a
+            gradient array until :attr:`grad` is next read (zeros then).
         """
         value_storage[...] = self._value
         if grad_storage is not None and self._grad is not None:
@@ -210,6 +219,16 @@ class Variable:
 
         Dropped inside :func:`no_state_updates` (unless it is not :attr:`model_state`).
         Returns the variable.
+
+        Parameters
+        ----------
+        value : array-like
+            The new value, of the variable's shape; cast to the variable's dtype.
+
+        Raises
+        ------
+        ValueError
+            If the shape differs.
         """
         value = np.asarray(raw_value(value))
         if value.shape != self._value.shape:
@@ -222,11 +241,23 @@ class Variable:
         return self
 
     def assign_add(self, delta):
-        """``value += delta`` (in place; dropped inside :func:`no_state_updates`)."""
+        """``value += delta`` (in place; dropped inside :func:`no_state_updates`).
+
+        Parameters
+        ----------
+        delta : array-like
+            Added to the value; it broadcasts to the variable's shape.
+        """
         return self.assign(self._value + raw_value(delta))
 
     def assign_sub(self, delta):
-        """``value -= delta`` (in place; dropped inside :func:`no_state_updates`)."""
+        """``value -= delta`` (in place; dropped inside :func:`no_state_updates`).
+
+        Parameters
+        ----------
+        delta : array-like
+            Subtracted from the value; it broadcasts to the variable's shape.
+        """
         return self.assign(self._value - raw_value(delta))
 
     # ---------------------------------------------------------------- array protocol

@@ -171,8 +171,16 @@ def test_every_public_name_and_method_has_a_docstring():
 
 
 # Every public class and function that takes parameters documents them in a numpydoc
-# "Parameters" section of its own: the class docstring or its own ``__init__``'s (one
-# inherited from a base class does not count: it describes the base's parameters).
+# "Parameters" section of its own that names each of them: the class docstring or its own
+# ``__init__``'s (one inherited from a base class does not count: it describes the base's
+# parameters). So does every public method of a public class, the methods it has from
+# minikeras base classes included (``Trainer``'s ``fit`` for ``Sequential``, ``Layer``'s
+# ``build`` for ``Dense``), with one exception, numpydoc's convention that an override
+# inherits its base's documentation: a method overriding one of the same name in a base
+# class needs no section if the nearest base definition with a "Parameters" section names
+# all of the override's parameters (so the ``on_*`` hooks are documented once, in
+# ``Callback``). Properties, static and class methods count as methods. ``self``, ``cls``,
+# ``*args`` and ``**kwargs`` need no entry.
 _PARAMETER_MODULES = ["minikeras", "minikeras.layers", "minikeras.activations",
                       "minikeras.losses", "minikeras.metrics", "minikeras.optimizers",
                       "minikeras.optimizers.schedules", "minikeras.callbacks",
@@ -180,18 +188,41 @@ _PARAMETER_MODULES = ["minikeras", "minikeras.layers", "minikeras.activations",
                       "minikeras.saving", "minikeras.utils", "minikeras.wrappers",
                       "minikeras.testing", "minikeras.variables", "minikeras.config"]
 _PARAMETERS_SECTION = re.compile(r"^[ \t]*Parameters[ \t]*\n[ \t]*-{3,}[ \t]*$", re.M)
-_UNDOCUMENTED_NAMES = ("self", "args", "kwargs")
+_SECTION_HEADER = re.compile(r"^[ \t]*[A-Z][A-Za-z ]*\n[ \t]*-{3,}[ \t]*$", re.M)
+_UNDOCUMENTED_NAMES = ("self", "cls", "args", "kwargs")
 
 
-def _takes_parameters(obj):
-    """True if ``obj``'s signature has a parameter other than self, args and kwargs."""
+def _parameter_names(obj):
+    """The names in ``obj``'s signature that need documenting (all but self, cls, args and
+    kwargs); none if there is no signature to read."""
     import inspect
 
     try:
         parameters = inspect.signature(obj).parameters
     except (TypeError, ValueError):  # no signature to read
-        return False
-    return any(name not in _UNDOCUMENTED_NAMES for name in parameters)
+        return []
+    return [name for name in parameters if name not in _UNDOCUMENTED_NAMES]
+
+
+def _takes_parameters(obj):
+    """True if ``obj``'s signature has a parameter other than self, cls, args and kwargs."""
+    return bool(_parameter_names(obj))
+
+
+def _parameters_section(doc):
+    """The text of ``doc``'s "Parameters" section, up to the next section; None if it has
+    none."""
+    match = _PARAMETERS_SECTION.search(doc or "")
+    if not match:
+        return None
+    rest = doc[match.end():]
+    following = _SECTION_HEADER.search(rest)
+    return rest[:following.start()] if following else rest
+
+
+def _unmentioned(names, section):
+    """The ``names`` that ``section`` does not mention."""
+    return [name for name in names if not re.search(rf"\b{re.escape(name)}\b", section)]
 
 
 def _own_docstrings(obj):
@@ -205,18 +236,69 @@ def _own_docstrings(obj):
     return [vars(obj).get("__doc__") or "", getattr(init, "__doc__", None) or ""]
 
 
+def _parameters_problem(obj):
+    """Why the class or function ``obj`` fails the rule above, or None if it passes."""
+    names = _parameter_names(obj)
+    sections = [s for s in map(_parameters_section, _own_docstrings(obj)) if s is not None]
+    if not names:
+        return None
+    if not sections:
+        return "no 'Parameters' section of its own"
+    missing = _unmentioned(names, "\n".join(sections))
+    return f"its 'Parameters' section omits {missing}" if missing else None
+
+
 def _lacks_parameters_section(obj):
-    return _takes_parameters(obj) and not any(
-        _PARAMETERS_SECTION.search(doc) for doc in _own_docstrings(obj))
+    return _parameters_problem(obj) is not None
 
 
-def _without_parameters_section():
-    """The public classes and functions (``__all__`` of the modules above) that take
-    parameters but have no "Parameters" section of their own."""
+def _function_of(member):
+    """The function behind a class attribute (a property's getter, a static or class
+    method's function), or None if it is no method."""
+    import inspect
+
+    if isinstance(member, property):
+        return member.fget
+    if isinstance(member, (staticmethod, classmethod)):
+        return member.__func__
+    return member if inspect.isfunction(member) else None
+
+
+def _method_problem(cls, name):
+    """Why method ``name`` as defined in the body of ``cls`` fails the rule above, or None
+    if it passes."""
+    function = _function_of(vars(cls)[name])
+    names = _parameter_names(function)
+    if not names:
+        return None
+    section = _parameters_section(function.__doc__)
+    if section is not None:
+        missing = _unmentioned(names, section)
+        return f"its 'Parameters' section omits {missing}" if missing else None
+    for base in cls.__mro__[1:]:
+        base_function = _function_of(vars(base).get(name))
+        if base_function is None:
+            continue
+        base_section = _parameters_section(base_function.__doc__)
+        if base_section is None:
+            continue
+        missing = _unmentioned(names + _parameter_names(base_function), base_section)
+        if missing:
+            return (f"overrides {base.__qualname__}.{name}, whose 'Parameters' section "
+                    f"omits {sorted(set(missing), key=missing.index)}")
+        return None
+    if any(name in vars(base) for base in cls.__mro__[1:]):
+        return "no 'Parameters' section, nor one in the definitions it overrides"
+    return "no 'Parameters' section (its first definition)"
+
+
+def _public_objects():
+    """The public classes and functions: ``[(qualified name, object)]`` of the ``__all__``
+    of the modules above, each once."""
     import importlib
     import inspect
 
-    seen, missing = set(), []
+    seen, objects = set(), []
     for module_name in _PARAMETER_MODULES:
         module = importlib.import_module(module_name)
         for name in module.__all__:
@@ -224,16 +306,52 @@ def _without_parameters_section():
             if id(obj) in seen or not (inspect.isclass(obj) or inspect.isfunction(obj)):
                 continue
             seen.add(id(obj))
-            if _lacks_parameters_section(obj):
-                missing.append(f"{module_name}.{name}")
-    return missing
+            objects.append((f"{module_name}.{name}", obj))
+    return objects
+
+
+def _without_parameters_section():
+    """The public classes and functions that take parameters but do not name them all in
+    a "Parameters" section of their own, with why."""
+    return [f"{name}: {problem}" for name, obj in _public_objects()
+            for problem in [_parameters_problem(obj)] if problem]
+
+
+def _methods_without_parameters_section():
+    """The public methods of public classes (defined in their bodies or in those of their
+    minikeras base classes) that fail the rule above, with why."""
+    import inspect
+
+    seen, problems = set(), []
+    for _, obj in _public_objects():
+        if not inspect.isclass(obj):
+            continue
+        for cls in obj.__mro__:
+            if cls.__module__.partition(".")[0] != "minikeras":
+                continue
+            for name, member in vars(cls).items():
+                if name.startswith("_") or _function_of(member) is None or (cls, name) in seen:
+                    continue
+                seen.add((cls, name))
+                problem = _method_problem(cls, name)
+                if problem:
+                    problems.append(f"{cls.__module__}.{cls.__qualname__}.{name}: {problem}")
+    return problems
 
 
 def test_every_public_class_and_function_documents_its_parameters():
     missing = _without_parameters_section()
     assert not missing, (
-        "public classes and functions that take parameters but have no numpydoc "
-        "'Parameters' section in their own docstring (or their own __init__'s):\n  "
+        "public classes and functions whose own docstring (or own __init__'s) does not name "
+        "each of their parameters in a numpydoc 'Parameters' section:\n  "
+        + "\n  ".join(missing))
+
+
+def test_every_public_method_documents_its_parameters():
+    missing = _methods_without_parameters_section()
+    assert not missing, (
+        "public methods whose parameters no numpydoc 'Parameters' section names, neither "
+        "their own nor that of a base-class definition they override:\n  "
         + "\n  ".join(missing))
 
 
@@ -250,8 +368,59 @@ def test_the_parameters_check_reads_only_each_objects_own_docstrings():
         def __init__(self, x):
             self.x = x
 
+        def run(self, x, y=0):
+            """Run.
+
+            Parameters
+            ----------
+            x, y : int
+                Two numbers.
+
+            Returns
+            -------
+            int
+                Mentions z, a name of no parameter: outside the section, it counts for none.
+            """
+
+        def undocumented(self, a):
+            """Its parameter is mentioned, but in no section."""
+
+        def partly(self, a, b):
+            """Half of it.
+
+            Parameters
+            ----------
+            a : int
+            """
+
+        @classmethod
+        def from_config(cls, config):
+            """Build one.
+
+            Parameters
+            ----------
+            config : dict
+            """
+
+        @property
+        def value(self):
+            """A property takes no parameter."""
+
     class Inheriting(Documented):
         """Takes ``x`` as its base does, but documents nothing itself."""
+
+        def run(self, x, y=0):
+            """Runs as its base does, relying on the base's documentation."""
+
+        def undocumented(self, a):  # its base documents nothing to rely on
+            pass
+
+        def partly(self, a, b):  # nor does this one name ``b``
+            pass
+
+        @classmethod
+        def from_config(cls, config):
+            pass
 
     class DocumentedInit(Documented):
         """A subclass."""
@@ -267,12 +436,44 @@ def test_the_parameters_check_reads_only_each_objects_own_docstrings():
             super().__init__(x)
             self.y = y
 
+        def run(self, x, z=0):  # a parameter the base's section does not name
+            pass
+
+    class Omitting(Documented):
+        """A subclass naming only one parameter of two.
+
+        Parameters
+        ----------
+        x : int
+        """
+
+        def __init__(self, x, y):
+            super().__init__(x)
+
+        def run(self, x, y=0):
+            """Its own section, which wins over the base's.
+
+            Parameters
+            ----------
+            x : int
+            """
+
+    class Deeper(Inheriting):
+        def run(self, x, y=0):  # relies on Documented.run, past Inheriting's
+            pass
+
     def prose(a):
         """Parameters are mentioned, but in no section."""
 
     def no_parameters(*args, **kwargs):
         """Nothing to document."""
 
-    flagged = [f.__name__ for f in (Documented, Inheriting, DocumentedInit, prose, no_parameters)
-               if _lacks_parameters_section(f)]
-    assert flagged == ["Inheriting", "prose"]
+    flagged = [f.__name__ for f in (Documented, Inheriting, DocumentedInit, Omitting, prose,
+                                    no_parameters) if _lacks_parameters_section(f)]
+    assert flagged == ["Inheriting", "Omitting", "prose"]
+    classes = (Documented, Inheriting, DocumentedInit, Omitting, Deeper)
+    flagged = [f"{cls.__name__}.{name}" for cls in classes for name, member in vars(cls).items()
+               if not name.startswith("_") and _function_of(member) is not None
+               and _method_problem(cls, name)]
+    assert flagged == ["Documented.undocumented", "Documented.partly", "Inheriting.undocumented",
+                       "Inheriting.partly", "DocumentedInit.run", "Omitting.run"]

@@ -25,63 +25,194 @@ class Callback:
         self.params = {}
 
     def set_model(self, model):
-        """Called by ``fit`` with the model being trained (``self.model``)."""
+        """Called by ``fit`` with the model being trained (``self.model``).
+
+        Parameters
+        ----------
+        model : Sequential
+            The model being trained.
+        """
         self.model = model
 
     def set_params(self, params):
-        """Called by ``fit`` with ``{"epochs", "steps", "verbose"}`` (``self.params``)."""
+        """Called by ``fit`` with ``{"epochs", "steps", "verbose"}`` (``self.params``).
+
+        Parameters
+        ----------
+        params : dict
+            ``{"epochs": int, "steps": int, "verbose": int or "auto"}``: the ``epochs`` and
+            ``verbose`` given to ``fit`` and the number of batches per epoch.
+        """
         self.params = params
 
     def on_train_begin(self, logs=None):
-        """Before the first epoch."""
+        """Before the first epoch.
+
+        Parameters
+        ----------
+        logs : dict, optional
+            Empty: ``fit`` passes ``{}``, as Keras does.
+        """
 
     def on_train_end(self, logs=None):
-        """After the last epoch (or the one training stopped at); ``logs`` are its logs."""
+        """After the last epoch (or the one training stopped at); ``logs`` are its logs.
+
+        Parameters
+        ----------
+        logs : dict, optional
+            That epoch's logs, as :meth:`on_epoch_end` got them; None if no epoch ran.
+        """
 
     def on_epoch_begin(self, epoch, logs=None):
-        """Before epoch ``epoch`` (0-based)."""
+        """Before epoch ``epoch`` (0-based).
+
+        Parameters
+        ----------
+        epoch : int
+            The epoch's index, 0-based.
+        logs : dict, optional
+            Empty: ``fit`` passes ``{}``, as Keras does.
+        """
 
     def on_epoch_end(self, epoch, logs=None):
         """After epoch ``epoch``; ``logs`` holds the loss, the metrics and their ``val_``
-        forms (a callback may add entries, which ``History`` then records)."""
+        forms (a callback may add entries, which ``History`` then records).
+
+        Parameters
+        ----------
+        epoch : int
+            The epoch's index, 0-based.
+        logs : dict
+            ``{"loss": ..., metric names: ..., "val_loss": ..., ...}``: the epoch's mean
+            loss and metrics, and with validation data their values on it.
+        """
 
     def on_batch_begin(self, batch, logs=None):
-        """Keras 2's name for :meth:`on_train_batch_begin`."""
+        """Keras 2's name for :meth:`on_train_batch_begin`.
+
+        Parameters
+        ----------
+        batch : int
+            The batch's index within the epoch, 0-based.
+        logs : dict, optional
+            As :meth:`on_train_batch_begin` gets them.
+        """
 
     def on_batch_end(self, batch, logs=None):
-        """Keras 2's name for :meth:`on_train_batch_end`."""
+        """Keras 2's name for :meth:`on_train_batch_end`.
+
+        Parameters
+        ----------
+        batch : int
+            The batch's index within the epoch, 0-based.
+        logs : dict, optional
+            As :meth:`on_train_batch_end` gets them.
+        """
 
     def on_train_batch_begin(self, batch, logs=None):
-        """Before training batch ``batch`` of the epoch."""
+        """Before training batch ``batch`` of the epoch.
+
+        Parameters
+        ----------
+        batch : int
+            The batch's index within the epoch, 0-based.
+        logs : dict, optional
+            None: ``fit`` passes no logs here.
+        """
         self.on_batch_begin(batch, logs)
 
     def on_train_batch_end(self, batch, logs=None):
-        """After training batch ``batch``; ``logs`` hold the running loss and metrics."""
+        """After training batch ``batch``; ``logs`` hold the running loss and metrics.
+
+        Parameters
+        ----------
+        batch : int
+            The batch's index within the epoch, 0-based.
+        logs : dict
+            ``{"loss": ..., metric names: ...}``, the epoch's running values so far.
+        """
         self.on_batch_end(batch, logs)
 
     def on_test_begin(self, logs=None):
-        """Before ``fit`` evaluates its validation data."""
+        """Before ``fit`` evaluates its validation data.
+
+        Parameters
+        ----------
+        logs : dict, optional
+            Empty: ``fit`` passes ``{}``, as Keras does.
+        """
 
     def on_test_end(self, logs=None):
-        """After the validation data; ``logs`` are its loss and metrics."""
+        """After the validation data; ``logs`` are its loss and metrics.
+
+        Parameters
+        ----------
+        logs : dict
+            ``{"loss": ..., metric names: ...}`` on the validation data (without the
+            ``val_`` prefix, which :meth:`on_epoch_end`'s logs add).
+        """
 
     def on_test_batch_begin(self, batch, logs=None):
-        """Before validation batch ``batch``."""
+        """Before validation batch ``batch``.
+
+        Parameters
+        ----------
+        batch : int
+            The batch's index within the validation data, 0-based.
+        logs : dict, optional
+            None: ``fit`` passes no logs here.
+        """
 
     def on_test_batch_end(self, batch, logs=None):
-        """After validation batch ``batch``."""
+        """After validation batch ``batch``.
+
+        Parameters
+        ----------
+        batch : int
+            The batch's index within the validation data, 0-based.
+        logs : dict, optional
+            None: ``fit`` passes no logs here.
+        """
 
     def on_predict_begin(self, logs=None):
-        """Kept so that a Keras callback loads; ``predict`` takes no callbacks."""
+        """Kept so that a Keras callback loads; ``predict`` takes no callbacks.
+
+        Parameters
+        ----------
+        logs : dict, optional
+            Never given: the hook is not called.
+        """
 
     def on_predict_end(self, logs=None):
-        """Kept so that a Keras callback loads; ``predict`` takes no callbacks."""
+        """Kept so that a Keras callback loads; ``predict`` takes no callbacks.
+
+        Parameters
+        ----------
+        logs : dict, optional
+            Never given: the hook is not called.
+        """
 
     def on_predict_batch_begin(self, batch, logs=None):
-        """Kept so that a Keras callback loads; ``predict`` takes no callbacks."""
+        """Kept so that a Keras callback loads; ``predict`` takes no callbacks.
+
+        Parameters
+        ----------
+        batch : int
+            The batch's index, 0-based, as Keras would pass it.
+        logs : dict, optional
+            Never given: the hook is not called.
+        """
 
     def on_predict_batch_end(self, batch, logs=None):
-        """Kept so that a Keras callback loads; ``predict`` takes no callbacks."""
+        """Kept so that a Keras callback loads; ``predict`` takes no callbacks.
+
+        Parameters
+        ----------
+        batch : int
+            The batch's index, 0-based, as Keras would pass it.
+        logs : dict, optional
+            Never given: the hook is not called.
+        """
 
 
 class CallbackList:
@@ -110,16 +241,40 @@ class CallbackList:
         }
 
     def wants(self, hook):
-        """True if some callback overrides the batch-level ``hook``."""
+        """True if some callback overrides the batch-level ``hook``.
+
+        Parameters
+        ----------
+        hook : str
+            The name of a batch-level hook, such as "on_train_batch_end".
+        """
         return bool(self._batch_hooks[hook])
 
     def batch(self, hook, batch, logs=None):
-        """Call the batch-level ``hook`` on the callbacks that override it."""
+        """Call the batch-level ``hook`` on the callbacks that override it.
+
+        Parameters
+        ----------
+        hook : str
+            The name of a batch-level hook, such as "on_train_batch_end".
+        batch : int
+            The batch's index, 0-based.
+        logs : dict, optional
+            Passed on to the hook.
+        """
         for method in self._batch_hooks[hook]:
             method(batch, logs)
 
     def call(self, hook, *args):
-        """Call ``hook`` (e.g. "on_epoch_end") on every callback."""
+        """Call ``hook`` (e.g. "on_epoch_end") on every callback.
+
+        Parameters
+        ----------
+        hook : str
+            The hook's name.
+        *args
+            Passed on to the hook: ``(epoch, logs)`` or ``(logs,)``.
+        """
         for callback in self.callbacks:
             getattr(callback, hook)(*args)
 

@@ -16,13 +16,47 @@ class ActivationHead:
     """
 
     def logits(self, inputs):
-        """``z`` for ``inputs``, without side effects."""
+        """``z`` for ``inputs``, without side effects.
+
+        Parameters
+        ----------
+        inputs : array
+            A batch, as :meth:`~minikeras.layers.Layer.call` takes it.
+
+        Returns
+        -------
+        array
+            The logits ``z``, before the activation.
+        """
         raise NotImplementedError
 
     def forward_logits(self, inputs):
-        """``z`` for ``inputs``, remembering what :meth:`backward_from_logits` needs."""
+        """``z`` for ``inputs``, remembering what :meth:`backward_from_logits` needs.
+
+        Parameters
+        ----------
+        inputs : numpy.ndarray
+            A batch of a training step, of the layer's dtype.
+
+        Returns
+        -------
+        numpy.ndarray
+            The logits ``z``.
+        """
         raise NotImplementedError
 
     def backward_from_logits(self, grad_z):
-        """Back-propagate ``dL/dz``: write the weights' gradients, return ``dL/dinputs``."""
+        """Back-propagate ``dL/dz``: write the weights' gradients, return ``dL/dinputs``.
+
+        Parameters
+        ----------
+        grad_z : numpy.ndarray
+            ``dL/dz`` for the batch of the last :meth:`forward_logits`, of the logits'
+            shape.
+
+        Returns
+        -------
+        numpy.ndarray or None
+            ``dL/dinputs``; None if the layer's ``input_gradient_needed`` is False.
+        """
         raise NotImplementedError

@@ -258,7 +258,15 @@ class Layer(Configurable):
 
     # ---------------------------------------------------------------- building
     def build(self, input_shape):
-        """Create the weights with :meth:`add_weight`; ``input_shape`` includes the batch axis."""
+        """Create the weights with :meth:`add_weight`; ``input_shape`` includes the batch axis.
+
+        Parameters
+        ----------
+        input_shape : tuple
+            The shape of the inputs, batch axis first: ``(None, 4)`` for samples of 4
+            features when a model builds the layer (:meth:`build_for`). Called directly,
+            ``build`` may be given any batch size; the layer records None.
+        """
 
     def add_weight(self, shape=(), initializer="glorot_uniform", regularizer=None,
                    trainable=True, name=None, dtype=None):
@@ -297,7 +305,19 @@ class Layer(Configurable):
         return variable
 
     def build_for(self, input_shape):
-        """Build for ``input_shape`` (batch axis first) and record the shapes."""
+        """Build for ``input_shape`` (batch axis first) and record the shapes.
+
+        Parameters
+        ----------
+        input_shape : tuple
+            The shape of a batch, batch axis first (its size is recorded as None). A built
+            layer only checks that it fits.
+
+        Returns
+        -------
+        tuple
+            The output shape, batch axis first.
+        """
         input_shape = (None,) + tuple(input_shape[1:])
         if self.built:
             self.check_input_shape(input_shape, "input_shape")
@@ -314,7 +334,18 @@ class Layer(Configurable):
         return self.output_shape
 
     def compute_output_shape(self, input_shape):
-        """Output shape for ``input_shape``; the default runs ``call`` on one zero sample."""
+        """Output shape for ``input_shape``; the default runs ``call`` on one zero sample.
+
+        Parameters
+        ----------
+        input_shape : tuple
+            The shape of the inputs, batch axis first (None).
+
+        Returns
+        -------
+        tuple
+            The shape of the outputs, batch axis first.
+        """
         return (None,) + np.shape(self._probe(input_shape))[1:]
 
     def _probe(self, input_shape):
@@ -325,7 +356,22 @@ class Layer(Configurable):
 
     # ---------------------------------------------------------------- calling
     def call(self, inputs, training=False):
-        """The forward computation; subclasses implement it with ``minikeras.ops``."""
+        """The forward computation; subclasses implement it with ``minikeras.ops``.
+
+        Parameters
+        ----------
+        inputs : numpy.ndarray
+            A batch, batch axis first, of the layer's dtype (an autograd box while autograd
+            traces the layer).
+        training : bool, default False
+            True in ``fit``'s training steps (dropout and noise active, batch statistics
+            used), False for inference. A ``call`` may leave it out of its signature.
+
+        Returns
+        -------
+        array
+            The outputs for the batch.
+        """
         raise NotImplementedError(f"Layer {type(self).__name__} must implement call(inputs).")
 
     def __call__(self, inputs, training=False):
@@ -350,7 +396,15 @@ class Layer(Configurable):
         return self.call_with(inputs, training)
 
     def check_input_shape(self, shape, argument="inputs"):
-        """Raise ValueError if a batch of ``shape`` does not fit the built input shape."""
+        """Raise ValueError if a batch of ``shape`` does not fit the built input shape.
+
+        Parameters
+        ----------
+        shape : tuple
+            The shape of a batch, batch axis first (the batch size is not compared).
+        argument : str, default "inputs"
+            The argument the error message names.
+        """
         expected = self.input_shape
         if expected is not None and tuple(shape[1:]) != tuple(expected[1:]):
             raise ValueError(
@@ -360,14 +414,35 @@ class Layer(Configurable):
             )
 
     def call_with(self, inputs, training):
-        """``call(inputs, training=training)``, or ``call(inputs)`` if it takes no ``training``."""
+        """``call(inputs, training=training)``, or ``call(inputs)`` if it takes no ``training``.
+
+        Parameters
+        ----------
+        inputs : array
+            A batch, as :meth:`call` takes it.
+        training : bool
+            Training mode, passed on only if ``call`` takes it (or ``**kwargs``).
+        """
         if _call_takes_training(type(self)):
             return self.call(inputs, training=training)
         return self.call(inputs)
 
     # ---------------------------------------------------------------- training
     def forward(self, inputs, training=True):
-        """Training forward pass: :meth:`call`, remembering what :meth:`backward` needs."""
+        """Training forward pass: :meth:`call`, remembering what :meth:`backward` needs.
+
+        Parameters
+        ----------
+        inputs : numpy.ndarray
+            A batch of the layer's dtype, batch axis first.
+        training : bool, default True
+            Passed on to :meth:`call`.
+
+        Returns
+        -------
+        numpy.ndarray
+            The outputs, as :meth:`call` computes them.
+        """
         if not has_own_backward(type(self)):
             return self._forward_by_autograd(inputs, training)
         # object.__setattr__: a flag is never a variable, and this runs every step
@@ -381,6 +456,18 @@ class Layer(Configurable):
         """Return ``dL/dinputs`` and write each trainable weight's ``grad``; here, by autograd.
 
         Built-in layers override this with hand-written back-propagation.
+
+        Parameters
+        ----------
+        grad_output : numpy.ndarray
+            ``dL/doutputs`` for the batch of the last :meth:`forward`, of the outputs'
+            shape.
+
+        Returns
+        -------
+        numpy.ndarray or None
+            ``dL/dinputs``, of the inputs' shape; a hand-written ``backward`` may return
+            None when :attr:`input_gradient_needed` is False (the model's first layer).
         """
         return self._backward_by_autograd(grad_output)
 
@@ -417,7 +504,19 @@ class Layer(Configurable):
     @contextlib.contextmanager
     def substituted(self, values):
         """Let the attributes holding the variables in ``values`` hold ``values[variable]``
-        for the duration (the others keep their variables): how autograd traces ``call``."""
+        for the duration (the others keep their variables): how autograd traces ``call``.
+
+        Parameters
+        ----------
+        values : dict
+            ``{Variable: value}``: the value (an array or autograd box) each variable's
+            attribute holds meanwhile; the layers this layer holds substitute theirs too.
+
+        Raises
+        ------
+        ValueError
+            If a weight in ``values`` is kept somewhere other than an attribute.
+        """
         untracked = [v.path for v in self._variables if v in values
                      and not any(v is t for t in self._tracked.values())]
         if untracked:
@@ -504,7 +603,14 @@ class Layer(Configurable):
         return [v.numpy() for v in self.weights]
 
     def set_weights(self, weights):
-        """Copy ``weights`` into the layer's variables, after checking count and shapes."""
+        """Copy ``weights`` into the layer's variables, after checking count and shapes.
+
+        Parameters
+        ----------
+        weights : list of array-like
+            One array per variable, in the order of :attr:`weights` (as
+            :meth:`get_weights` returns them), each of that variable's shape.
+        """
         weights, variables = list(weights), self.weights
         if len(weights) != len(variables):
             raise ValueError(

@@ -18,9 +18,15 @@ class Input(Layer):
         Per-sample shape, without the batch axis.
     batch_size : int, optional
         Accepted as in Keras and not enforced: a model takes batches of any size.
+    dtype : str, optional
+        A float type ("float16", "float32" or "float64"), kept in the layer's config. A
+        ``Sequential`` takes only the shape from its ``Input``: inputs are converted to the
+        dtype of the model's first weight (:func:`minikeras.config.floatx` if it has none).
     batch_shape : tuple, optional
         Keras' alternative to ``shape``: the shape with the batch axis first (which may be
         None), ``(None, 4)`` for ``shape=(4,)``.
+    name : str, optional
+        Unique by default (``input``, ``input_1``, ...).
     """
 
     def __init__(self, shape=None, batch_size=None, dtype=None, batch_shape=None, name=None,

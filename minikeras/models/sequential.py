@@ -61,7 +61,15 @@ class Sequential(Trainer):
 
     def add(self, layer):
         """Append a layer; an ``Input`` (only first) or a layer with ``input_shape``
-        fixes the model's input shape."""
+        fixes the model's input shape.
+
+        Parameters
+        ----------
+        layer : Layer
+            A layer of no other model, named apart from the model's layers (an ``Input``
+            only as the first entry). Once the input shape is known the layer is built, and
+            a layer that does not fit the previous output shape is refused.
+        """
         if not isinstance(layer, Layer):
             raise ValueError(
                 f"Argument `layer` must be a minikeras Layer, got {validation.describe(layer)}."
@@ -129,6 +137,14 @@ class Sequential(Trainer):
         """The layer called ``name``, or at position ``index`` of :attr:`layers`, as Keras'
         ``get_layer``.
 
+        Parameters
+        ----------
+        name : str, optional
+            The layer's name.
+        index : int, optional
+            Its position in :attr:`layers` (the ``Input`` is not one of them); a negative
+            index counts from the end.
+
         Raises
         ------
         ValueError
@@ -162,7 +178,21 @@ class Sequential(Trainer):
         return layer
 
     def build(self, input_shape=None):
-        """Create every layer's weights for inputs of ``input_shape`` (batch axis first)."""
+        """Create every layer's weights for inputs of ``input_shape`` (batch axis first).
+
+        Parameters
+        ----------
+        input_shape : tuple, optional
+            The shape of a batch, batch axis first (its size is not kept): ``(None, 4)``
+            for samples of 4 features. Defaults to the shape an ``Input`` (or the first
+            layer's ``input_shape``) gave.
+
+        Raises
+        ------
+        ValueError
+            If no shape is given or known, it has no batch axis, or a built layer does not
+            fit it.
+        """
         input_shape = self._input_shape if input_shape is None else tuple(input_shape)
         if input_shape is None:
             raise ValueError("Argument `input_shape` is required: the model has no Input.")
@@ -205,14 +235,28 @@ class Sequential(Trainer):
         self._forget_derived()
 
     def ensure_built(self, x_shape):
-        """Build for batches of ``x_shape`` unless the model is built already."""
+        """Build for batches of ``x_shape`` unless the model is built already.
+
+        Parameters
+        ----------
+        x_shape : tuple
+            The shape of a batch of inputs, batch axis first.
+        """
         self._require_layers()
         if not self.built:
             self.build((None,) + tuple(x_shape[1:]))
 
     def expected_output_shape(self, x_shape, argument="x"):
         """The output shape for inputs of ``x_shape``, building nothing unless a custom
-        layer can only tell its output shape once built."""
+        layer can only tell its output shape once built.
+
+        Parameters
+        ----------
+        x_shape : tuple
+            The shape of a batch of inputs, batch axis first.
+        argument : str, default "x"
+            The argument a ValueError names if a built layer does not fit ``x_shape``.
+        """
         self._require_layers()
         if self.built:
             return self.output_shape
@@ -271,6 +315,17 @@ class Sequential(Trainer):
         """Set all weights from a list in the order of :meth:`get_weights`.
 
         Every count and shape is checked before any weight changes.
+
+        Parameters
+        ----------
+        weights : list of array-like
+            One array per weight variable, in the order of :attr:`weights` (as
+            :meth:`get_weights` returns them), each of that variable's shape.
+
+        Raises
+        ------
+        ValueError
+            If the model is not built, or the count or a shape differs.
         """
         self._require_built("set_weights")
         weights = list(weights)
@@ -360,6 +415,18 @@ class Sequential(Trainer):
         Layer classes are looked up by name in the layer registry and ``custom_objects``
         only. The model is built if the config gives an input shape (fresh weights).
 
+        Parameters
+        ----------
+        config : dict
+            ``{"name", "input_shape", "layers"}``, as :meth:`get_config` returns it.
+        custom_objects : dict, optional
+            ``{name: class or function}`` for objects not registered with
+            :func:`minikeras.saving.register_keras_serializable`.
+
+        Returns
+        -------
+        Sequential
+
         Raises
         ------
         ValueError
@@ -386,20 +453,41 @@ class Sequential(Trainer):
     # ---------------------------------------------------------------- saving
     def save(self, filepath):
         """Write the model (architecture, compile settings, weights and optimizer state) to
-        one file; see :func:`minikeras.saving.save_model`."""
+        one file; see :func:`minikeras.saving.save_model`.
+
+        Parameters
+        ----------
+        filepath : str or path-like
+            The file to create or replace; any name or extension (Keras users write
+            ``"model.keras"``).
+        """
         from ..saving import save_model  # saving sits above models
 
         save_model(self, filepath)
 
     def save_weights(self, filepath):
-        """Write the weights, by path name, to an ``.npz`` file (any file name)."""
+        """Write the weights, by path name, to an ``.npz`` file (any file name); see
+        :func:`minikeras.saving.save_weights`.
+
+        Parameters
+        ----------
+        filepath : str or path-like
+            The file to create or replace (Keras' ``".weights.h5"`` spelling gives npz
+            content too).
+        """
         from ..saving import save_weights
 
         save_weights(self, filepath)
 
     def load_weights(self, filepath):
         """Read weights written by :meth:`save_weights` or :meth:`save`; every weight is
-        checked before any is assigned, so a failed load changes nothing."""
+        checked before any is assigned, so a failed load changes nothing.
+
+        Parameters
+        ----------
+        filepath : str or path-like
+            A file written by :meth:`save_weights` or :meth:`save`.
+        """
         from ..saving import load_weights
 
         load_weights(self, filepath)

@@ -136,7 +136,18 @@ class Trainer:
 
     def compile_from_config(self, config, custom_objects=None):
         """Compile with the settings :meth:`get_compile_config` returned; names are looked up
-        in the registries and ``custom_objects`` only."""
+        in the registries and ``custom_objects`` only.
+
+        Parameters
+        ----------
+        config : dict
+            ``{"optimizer", "loss", "metrics", "gradients", "jit_compile"}``, the
+            arguments of :meth:`compile` as :meth:`get_compile_config` returns them;
+            ``jit_compile=True`` is read as "auto" where numba cannot be had.
+        custom_objects : dict, optional
+            ``{name: class or function}`` for objects not registered with
+            :func:`minikeras.saving.register_keras_serializable`.
+        """
         validation.check_config("config", config, ("optimizer", "loss", "metrics", "gradients",
                                                    "jit_compile"))
         metrics = config.get("metrics", [])
@@ -188,7 +199,17 @@ class Trainer:
     def train_step(self, x, y, sample_weight=None):
         """One optimizer step on a prepared batch (arrays of the model's dtype, built
         model); returns ``(loss, outputs)``. ``fit`` calls a subclass's override for every
-        batch."""
+        batch.
+
+        Parameters
+        ----------
+        x : numpy.ndarray
+            A batch of inputs, of the model's dtype.
+        y : numpy.ndarray
+            Its targets, in the form the loss's ``prepare_targets`` gives them.
+        sample_weight : numpy.ndarray of shape (batch,), optional
+            Each sample's weight in the loss (class weights already folded in).
+        """
         return self._step_plan().train_step(x, y, sample_weight)
 
     def loss_and_gradients(self, x, y, sample_weight=None, method="backprop"):
@@ -198,6 +219,27 @@ class Trainer:
         or moving statistic changes, and the random generators end where they began (so
         two calls drop the same units). ``method`` is "backprop" or "autograd"; used by
         :func:`minikeras.utils.check_gradients`.
+
+        Parameters
+        ----------
+        x, y : array-like
+            One batch of inputs and its targets, checked and converted as ``fit`` does.
+        sample_weight : array-like of shape (n,), optional
+            Multiplies each sample's loss.
+        method : {"backprop", "autograd"}
+            "backprop" runs each layer's ``backward``; "autograd" differentiates the whole
+            model's loss with autograd.
+
+        Returns
+        -------
+        tuple
+            ``(loss, gradients)``: the loss (regularization included), a float, and
+            ``{weight path: gradient array}`` for every trainable weight.
+
+        Raises
+        ------
+        RuntimeError
+            If the model was not compiled.
         """
         self._require_compiled("loss_and_gradients")
         validation.check_choice("method", method, _GRADIENT_MODES)
@@ -377,6 +419,23 @@ class Trainer:
                  return_dict=False):
         """Loss (and metrics) on ``(x, y)``, computed batch by batch.
 
+        Parameters
+        ----------
+        x, y : array-like
+            Inputs ``(n, features)`` and targets in the form the loss expects; ``y`` is
+            required.
+        batch_size : int, optional
+            32 by default, as in Keras.
+        verbose : {"auto", 0, 1, 2}
+            "auto" and 1 print Keras' progress line when the pass ends,
+            ``4/4 ━━━━━━━━━━━━━━━━━━━━ 0s 2ms/step - loss: 0.3421``; 2 prints it without the bar,
+            ``4/4 - 0s - 2ms/step - loss: 0.3421``; 0 prints nothing. True and False mean 1 and 0.
+        sample_weight : array-like of shape (n,), optional
+            Multiplies each sample's loss; the metrics count every sample once, as in
+            ``fit``.
+        return_dict : bool, default False
+            Return ``{name: value}`` instead of a number or list.
+
         Returns
         -------
         float, list or dict
@@ -413,7 +472,24 @@ class Trainer:
         return logs
 
     def predict(self, x, batch_size=None, verbose="auto"):
-        """Model outputs for ``x``, computed in batches of ``batch_size`` (default 32)."""
+        """Model outputs for ``x``, computed in batches of ``batch_size`` (default 32).
+
+        Parameters
+        ----------
+        x : array-like
+            Inputs ``(n, features)``; an unbuilt model is built for them.
+        batch_size : int, optional
+            32 by default, as in Keras.
+        verbose : {"auto", 0, 1, 2}
+            "auto" and 1 print Keras' progress line when the pass ends,
+            ``4/4 ━━━━━━━━━━━━━━━━━━━━ 0s 2ms/step``; 2 prints it without the bar,
+            ``4/4 - 0s - 2ms/step``; 0 prints nothing. True and False mean 1 and 0.
+
+        Returns
+        -------
+        numpy.ndarray
+            The outputs in inference mode (dropout and noise off), one row per sample.
+        """
         batch_size = data_module.check_batch_size(batch_size)
         verbose = validation.check_verbose(verbose)
         x = data_module.prepare_x(self, x)
@@ -437,6 +513,18 @@ class Trainer:
                        return_dict=False):
         """One optimizer step on one batch, as Keras' ``train_on_batch``.
 
+        Parameters
+        ----------
+        x, y : array-like
+            One batch of inputs and its targets (``y`` is required), checked as ``fit``
+            checks them.
+        sample_weight : array-like of shape (n,), optional
+            Multiplies each sample's loss.
+        class_weight : dict, optional
+            ``{class index: weight}`` multiplying each sample's loss.
+        return_dict : bool, default False
+            Return ``{name: value}`` instead of a number or list.
+
         Returns
         -------
         float, list or dict
@@ -458,7 +546,22 @@ class Trainer:
         return self._as_returned(self._logs(), return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
-        """Loss and metrics on one batch (running values, as :meth:`train_on_batch`)."""
+        """Loss and metrics on one batch (running values, as :meth:`train_on_batch`).
+
+        Parameters
+        ----------
+        x, y : array-like
+            One batch of inputs and its targets (``y`` is required).
+        sample_weight : array-like of shape (n,), optional
+            Multiplies each sample's loss.
+        return_dict : bool, default False
+            Return ``{name: value}`` instead of a number or list.
+
+        Returns
+        -------
+        float, list or dict
+            As :meth:`train_on_batch` returns them; no weight changes.
+        """
         self._require_compiled("test_on_batch")
         x, y, sample_weight = self._ready(*data_module.prepare_data(self, x, y, sample_weight))
         with no_state_updates():
@@ -468,7 +571,18 @@ class Trainer:
             self._logs(extra_loss=self._step_plan().regularization_penalty()), return_dict)
 
     def predict_on_batch(self, x):
-        """The model's outputs for one batch ``x``."""
+        """The model's outputs for one batch ``x``.
+
+        Parameters
+        ----------
+        x : array-like
+            One batch of inputs, batch axis first; an unbuilt model is built for it.
+
+        Returns
+        -------
+        numpy.ndarray
+            The outputs in inference mode.
+        """
         x = data_module.prepare_x(self, x)
         self.ensure_built(x.shape)
         with no_state_updates():

@@ -138,7 +138,20 @@ class Optimizer(Configurable):
         return ()
 
     def initial_slot_value(self, slot_name, variable):
-        """The starting value of one slot: zeros shaped like the variable."""
+        """The starting value of one slot: zeros shaped like the variable.
+
+        Parameters
+        ----------
+        slot_name : str
+            One of :meth:`slot_names`.
+        variable : Variable
+            The variable the slot keeps state for.
+
+        Returns
+        -------
+        numpy.ndarray
+            Of the variable's shape and dtype.
+        """
         return np.zeros(variable.shape, dtype=variable.dtype)
 
     def build(self, variables):
@@ -146,6 +159,16 @@ class Optimizer(Configurable):
 
         The state is kept in the order of ``variables`` (weight order, when a model builds
         it); variables built earlier but not given now keep their place after them.
+
+        Parameters
+        ----------
+        variables : list of Variable
+            The variables to train, such as a model's ``trainable_weights``.
+
+        Raises
+        ------
+        ValueError
+            If one of them is not a ``Variable``.
         """
         variables = _check_variables(variables)
         new = [v for v in dict.fromkeys(variables) if v not in self._index]
@@ -180,7 +203,18 @@ class Optimizer(Configurable):
         return list(self._trained)
 
     def slots_for(self, variable):
-        """The state variables kept for ``variable`` (empty before it was built)."""
+        """The state variables kept for ``variable`` (empty before it was built).
+
+        Parameters
+        ----------
+        variable : Variable
+            A variable this optimizer trains.
+
+        Returns
+        -------
+        list of Variable
+            In the order of :meth:`slot_names`.
+        """
         position = self._index.get(variable)
         return [] if position is None else list(self._slots[position])
 
@@ -191,6 +225,12 @@ class Optimizer(Configurable):
         Each variable's value is updated in place and its ``grad`` array holds the
         (clipped) gradient used; the iteration counter then advances. Variables seen for
         the first time are built first.
+
+        Parameters
+        ----------
+        grads_and_vars : iterable of (array-like, Variable)
+            Each variable with its gradient, of the variable's shape (the variable's own
+            ``grad`` array may be given).
 
         Raises
         ------
@@ -218,6 +258,13 @@ class Optimizer(Configurable):
         With ``jit=True`` the step runs this optimizer's :meth:`compiled_update_step` if it
         has one that can be had (the same numbers, fewer passes over memory), else
         :meth:`update_step`.
+
+        Parameters
+        ----------
+        variables : sequence of Variable
+            The variables to update, their ``grad`` arrays holding the gradients.
+        jit : bool, default False
+            Use the compiled step where there is one.
         """
         self._step(variables, self._segments(variables), jit)
 
@@ -243,6 +290,13 @@ class Optimizer(Configurable):
         A subclass that overrides it calls ``super().before_update(...)`` first. Work done
         here happens once per step, whatever the packing, so it is also the place for state
         an optimizer keeps per step rather than per variable.
+
+        Parameters
+        ----------
+        variables : sequence of Variable
+            The variables this step updates.
+        learning_rate : float
+            The step's learning rate (a schedule already evaluated).
         """
         if self.weight_decay is None:
             return
@@ -317,7 +371,24 @@ class Optimizer(Configurable):
 
     def update_step(self, gradient, value, learning_rate, slots, scratch):
         """Update the array ``value`` in place from ``gradient``, using this optimizer's
-        ``slots`` for it and the two ``scratch`` arrays."""
+        ``slots`` for it and the two ``scratch`` arrays.
+
+        Parameters
+        ----------
+        gradient : numpy.ndarray
+            The (clipped) gradient, of ``value``'s shape.
+        value : numpy.ndarray
+            The values to update in place: one variable's, or, for an ``elementwise``
+            optimizer, a flat run of packed variables'. The built-in optimizers name this
+            argument ``variable``, as Keras' ``update_step`` does.
+        learning_rate : float
+            The step's learning rate (a schedule already evaluated).
+        slots : list of numpy.ndarray
+            The optimizer's state for these values, in the order of :meth:`slot_names`,
+            each of ``value``'s shape; updated in place.
+        scratch : list of numpy.ndarray
+            Two arrays of ``value``'s shape and dtype, free to compute in.
+        """
         raise NotImplementedError
 
     def _segments(self, variables):
@@ -364,7 +435,18 @@ class Optimizer(Configurable):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        """Build an optimizer from :meth:`get_config`'s dict (a schedule given as a config)."""
+        """Build an optimizer from :meth:`get_config`'s dict (a schedule given as a config).
+
+        Parameters
+        ----------
+        config : dict
+            The constructor arguments, as :meth:`get_config` returns them; a
+            ``learning_rate`` given as a ``{"class_name": ..., "config": ...}`` dict is
+            resolved to a schedule.
+        custom_objects : dict, optional
+            ``{name: class}`` for a schedule class not registered with
+            :func:`minikeras.saving.register_keras_serializable`.
+        """
         config = dict(config)
         if isinstance(config.get("learning_rate"), dict):
             config["learning_rate"] = schedules.get(config["learning_rate"], custom_objects)

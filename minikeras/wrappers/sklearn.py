@@ -190,11 +190,33 @@ class SKLearnClassifier(ClassifierMixin, _SKLearnModel):
                 "themselves: train the Sequential directly.)")
 
     def predict_proba(self, X):
-        """The model's outputs: one column per class of ``classes_``."""
+        """The model's outputs: one column per class of ``classes_``.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            With the features ``fit`` saw.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples, n_classes)
+            float64.
+        """
         return self._network_outputs(X)
 
     def predict(self, X):
-        """The class with the largest output for each sample."""
+        """The class with the largest output for each sample.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            With the features ``fit`` saw.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
         probabilities = self.predict_proba(X)
         return self.classes_[np.argmax(probabilities, axis=1)]
 
@@ -234,7 +256,18 @@ class SKLearnRegressor(RegressorMixin, _SKLearnModel):
         return np.reshape(y, (len(y), -1))
 
     def predict(self, X):
-        """The model's outputs, shaped as the targets were."""
+        """The model's outputs, shaped as the targets were.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            With the features ``fit`` saw.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            float64.
+        """
         outputs = self._network_outputs(X)
         return outputs.ravel() if self._target_ndim == 1 else outputs
 

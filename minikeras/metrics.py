@@ -155,7 +155,7 @@ class Mean(Metric):
             One value per sample (values with trailing axes are averaged per sample); a
             float is one value.
         sample_weight : float or array_like, optional
-            Each value's weight, broadcast to the values (None: every value counts once);
+            One weight per value, or one for all (None: every value counts once);
             ``fit`` gives a batch's mean loss the batch size as its weight.
         """
         if isinstance(values, float) and isinstance(sample_weight, (int, float, type(None))):

@@ -527,3 +527,35 @@ def test_a_backed_up_float_rate_is_refused_by_a_schedule_before_anything_changes
     assert scheduled.optimizer.iterations == 0
     for a, b in zip(before, scheduled.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_checkpoint_messages_for_per_class_and_nan_values(tmp_path, capsys):
+    x, y = _data()
+    model = mk.Sequential([mk.Input((4,)), layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy",
+                  metrics=[mk.metrics.F1Score(threshold=0.5)])
+    checkpoint = callbacks.ModelCheckpoint(str(tmp_path / "f1.keras"), monitor="f1_score",
+                                           mode="max", save_best_only=True, verbose=1)
+    model.fit(x, y, epochs=1, callbacks=[checkpoint], verbose=0)
+    assert "f1_score improved from -inf to [" in capsys.readouterr().out
+
+    # a NaN is never an improvement, so it cannot block the later ones
+    checkpoint = callbacks.ModelCheckpoint(str(tmp_path / "m.keras"), monitor="score",
+                                           mode="min", save_best_only=True, verbose=1)
+    _model().fit(x, y, epochs=3, callbacks=[Script([float("nan"), 2.0, 1.0]), checkpoint],
+                 verbose=0)
+    out = capsys.readouterr().out
+    assert "improved from inf to 2.00000" in out and "improved from 2.00000 to 1.00000" in out
+
+
+def test_the_non_finite_loss_warning_survives_a_raising_callback():
+    x, y = _data()
+    model = _model(learning_rate=1e30)
+
+    class Boom(callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            raise RuntimeError("boom")
+
+    with np.errstate(all="ignore"), pytest.warns(UserWarning, match="fit stopped"), \
+            pytest.raises(RuntimeError, match="boom"):
+        model.fit(x * 1e30, y, epochs=2, verbose=0, callbacks=[Boom()])

@@ -678,19 +678,24 @@ def test_a_model_saved_with_a_frozen_trained_layer_loads_and_resumes(tmp_path):
         np.testing.assert_array_equal(a, b)
 
 
-def test_optimizer_state_for_a_moving_statistic_is_refused(tmp_path):
-    model = _model(optimizers.Adam(1e-3), batch_norm=True)
-    x, y = _digits()
-    model.fit(x[:64], y[:64], batch_size=32, verbose=0)
-    path = tmp_path / "bn.keras"
-    model.save(path)
+class Scale(layers.Layer):
+    def build(self, input_shape):
+        self.s = self.add_weight((input_shape[-1],), "ones", trainable=False, name="s")
 
-    def forge(config):
-        entry = dict(config["optimizer"]["variables"][0])
-        config["optimizer"]["variables"][0]["weight"] = "batch_normalization/moving_mean"
-    _edit_config(path, forge)
-    with pytest.raises(ModelFileError, match="moving_mean"):
-        mk.models.load_model(path)
+    def call(self, inputs):
+        return inputs * self.s
+
+
+def test_a_weight_made_trainable_after_creation_saves_and_loads_its_state(tmp_path):
+    model = mk.Sequential([mk.Input((3,)), Scale(name="scale"), layers.Dense(1)])
+    model.layers[0].s.trainable = True  # created frozen, trained later
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(np.ones((8, 3)), np.ones((8, 1)), epochs=2, verbose=0)
+    model.save(tmp_path / "scale.keras")
+    loaded = mk.models.load_model(tmp_path / "scale.keras",
+                                  custom_objects={"Scale": Scale})
+    for a, b in zip(model.optimizer.variables, loaded.optimizer.variables):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
 
 
 def test_a_model_whose_trained_layers_were_replaced_saves_and_loads(tmp_path):

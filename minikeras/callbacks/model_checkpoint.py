@@ -94,11 +94,12 @@ class ModelCheckpoint(Callback):
                 best = -np.inf if self._watch.higher_is_better else np.inf
             if current is None or not self._watch.improves(current, self.best):
                 if self.verbose and current is not None:
-                    print(f"Epoch {epoch + 1}: {self.monitor} did not improve from {best:.5f}")
+                    print(f"Epoch {epoch + 1}: {self.monitor} did not improve from "
+                          f"{_shown(best)}")
                 return
             if self.verbose:
-                print(f"Epoch {epoch + 1}: {self.monitor} improved from {best:.5f} to "
-                      f"{current:.5f}, saving model to {self._path(epoch, logs, batch)}")
+                print(f"Epoch {epoch + 1}: {self.monitor} improved from {_shown(best)} to "
+                      f"{_shown(current)}, saving model to {self._path(epoch, logs, batch)}")
             self.best = current
         elif self.verbose:  # as Keras says it
             print(f"Epoch {epoch + 1}: saving model to {self._path(epoch, logs, batch)}")
@@ -129,3 +130,10 @@ class _AnyField(dict):
 
     def __missing__(self, key):
         return 1
+
+
+def _shown(value):
+    """A monitored value as Keras prints it: five decimals (each, for a per-class array)."""
+    if np.ndim(value) == 0:
+        return f"{float(value):.5f}"
+    return np.array2string(np.asarray(value, dtype=float), precision=5, separator=", ")

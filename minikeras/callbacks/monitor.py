@@ -4,6 +4,8 @@ better. ``EarlyStopping``, ``ModelCheckpoint`` and ``ReduceLROnPlateau`` share i
 import math
 import warnings
 
+import numpy as np
+
 from .. import validation
 
 __all__ = ["Monitor"]
@@ -65,7 +67,10 @@ class Monitor:
         return -math.inf if self.higher_is_better else math.inf
 
     def improves(self, value, reference):
-        """True if ``value`` is better than ``reference`` by more than ``min_delta``."""
+        """True if ``value`` is better than ``reference`` by more than ``min_delta``; a NaN
+        value never is (as in Keras, whose best starts at plus or minus infinity)."""
+        if np.any(np.isnan(value)):
+            return False
         if reference is None:
             return True
         if self.higher_is_better:

@@ -354,6 +354,9 @@ class Trainer:
                     break
         finally:
             self._clear_caches()
+            if self._stop_warning:  # an epoch's callback raised after the batch
+                warnings.warn(self._stop_warning, stacklevel=2)
+                self._stop_warning = None
         callback_list.call("on_train_end", logs)
         return history
 

@@ -282,13 +282,11 @@ def _read_optimizer_state(reader, model, config, weights_by_path):
         raise ModelFileError(f"{reader.path!r}: the optimizer's iterations must be an integer "
                              f"in [0, 2**53), got {validation.describe(iterations)}.")
     owners = list(dict.fromkeys(e["weight"] for e in entries))
-    # A weight frozen after training keeps its state, as in Keras (it resumes when unfrozen);
-    # one created non-trainable (a moving statistic) never has any.
-    unknown = [p for p in owners if p not in weights_by_path
-               or not getattr(weights_by_path[p], "created_trainable", True)]
+    # A weight frozen after training keeps its state, as in Keras (it resumes when unfrozen).
+    unknown = [p for p in owners if p not in weights_by_path]
     if unknown:
         raise ModelFileError(f"{reader.path!r}: optimizer state for {unknown}, which are not "
-                             "trainable (or frozen) weights of the model.")
+                             "weights of the model.")
     optimizer = model.optimizer
     if not optimizer.slot_names():  # (SGD without momentum) only the iteration count
         if entries:

@@ -155,7 +155,8 @@ class Mean(Metric):
             One value per sample (values with trailing axes are averaged per sample); a
             float is one value.
         sample_weight : float or array_like, optional
-            One weight per value, or one for all (None: every value counts once);
+            One weight per value (``(n,)`` or ``(n, 1)``), or one for all (None: every
+            value counts once);
             ``fit`` gives a batch's mean loss the batch size as its weight.
         """
         if isinstance(values, float) and isinstance(sample_weight, (int, float, type(None))):
@@ -170,7 +171,10 @@ class Mean(Metric):
             self.total += float(values.sum())
             self.count += values.size
             return
-        weights = np.broadcast_to(np.asarray(sample_weight, dtype=np.float64), values.shape)
+        weights = np.asarray(sample_weight, dtype=np.float64)
+        if weights.ndim == values.ndim + 1 and weights.shape[-1] == 1:  # (n, 1), as Keras
+            weights = weights[..., 0]
+        weights = np.broadcast_to(weights, values.shape)
         self.total += float(np.sum(values * weights))
         self.count += float(np.sum(weights))
 

@@ -472,3 +472,13 @@ def test_a_keras_style_metric_with_variables(rng):
     metric = model.metrics[0]
     metric.reset_state()
     assert float(metric.result()) == 0.0
+
+
+def test_mean_takes_column_weights_as_keras():
+    from minikeras import metrics
+
+    mean = metrics.Mean()
+    mean.update_state(np.array([1.0, 3.0]), sample_weight=np.array([[1.0], [3.0]]))
+    assert mean.result() == pytest.approx(2.5)
+    mean.update_state(np.array([5.0]), sample_weight=2.0)
+    assert mean.result() == pytest.approx((1 + 9 + 10) / 6)

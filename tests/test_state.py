@@ -743,3 +743,17 @@ def test_check_gradients_warns_about_float32_weights(rng):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         mk.utils.check_gradients(model, x, y, numerical=False)  # autograd only: no warning
+
+
+def test_a_deep_copied_layer_leaves_its_model_behind_and_can_join_another():
+    model = mk.Sequential([mk.Input((3,)), layers.Dense(4, name="d"), layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(np.ones((8, 3)), np.ones((8, 1)), epochs=1, verbose=0)
+    twin = copy.deepcopy(model.layers[0])
+    np.testing.assert_array_equal(twin.kernel.numpy(), model.layers[0].kernel.numpy())
+    other = mk.Sequential([mk.Input((3,)), twin, layers.Dense(2)])  # refused before
+    other.compile(optimizer="sgd", loss="mse")
+    other.fit(np.ones((8, 3)), np.zeros((8, 2)), epochs=1, verbose=0)
+    assert not np.array_equal(twin.kernel.numpy(), model.layers[0].kernel.numpy())
+    copied = copy.deepcopy(model)  # a whole model's copy keeps its layers its own
+    assert all(layer._owner is copied for layer in copied.layers)

@@ -191,6 +191,26 @@ class Layer(Configurable):
             self._parent[0]._forget_sublayers()
             self._parent = None
 
+    def __deepcopy__(self, memo):
+        """A copy with copies of the weights and sublayers. Copied on its own, the layer
+        belongs to no model and no holding layer (it can join a new model); copied with its
+        model or holder (``copy.deepcopy(model)``), it belongs to their copies.
+
+        Parameters
+        ----------
+        memo : dict
+            ``copy.deepcopy``'s record of the objects copied so far.
+        """
+        cls = type(self)
+        duplicate = cls.__new__(cls)
+        memo[id(self)] = duplicate
+        for name, value in self.__dict__.items():
+            link = value[0] if name == "_parent" and value is not None else value
+            if name in ("_owner", "_parent") and link is not None and id(link) not in memo:
+                value = None  # the model or holder stays behind
+            duplicate.__dict__[name] = copy.deepcopy(value, memo)
+        return duplicate
+
     def __delattr__(self, name):
         if name not in _INTERNAL and _held_layers(name, self.__dict__.get(name)):
             self._forget_sublayers()

@@ -269,8 +269,9 @@ def check_gradients(model, x, y, sample_weight=None, numerical=True, step=1e-6,
 
     Nothing in the model changes: weights perturbed for central differences are restored
     exactly, and no optimizer step is taken. Every evaluation starts from the same state of
-    the random generators, so a ``Dropout`` layer drops the same units each time (and the
-    generators end as they began). Run in float64
+    the random generators, so a ``Dropout`` layer drops the same units each time, and the
+    generators end as they began (but for the draws building an unbuilt model takes). Run
+    in float64
     (``minikeras.config.set_floatx("float64")`` before building) for meaningful numbers.
 
     Parameters
@@ -296,36 +297,31 @@ def check_gradients(model, x, y, sample_weight=None, numerical=True, step=1e-6,
         ``{weight name: {"autograd": error, "numerical": error}}``: the largest relative
         error (see :func:`relative_error`) of the back-propagated gradient against each.
     """
-    restore = RandomState(model.layers).restore
 
-    def loss_and_gradients(method="backprop"):
-        restore()
+    def loss_and_gradients(method="backprop"):  # leaves the random generators as it found them
         return model.loss_and_gradients(x, y, sample_weight, method=method)
 
-    try:
-        _, backprop = loss_and_gradients("backprop")  # (builds the model if needed)
-        single = sorted({w.path for w in model.trainable_weights if w.dtype != np.float64})
-        if numerical and single:
-            warnings.warn(
-                f"check_gradients: {len(single)} weight(s), such as {single[0]!r}, are not "
-                "float64, where finite differences are too coarse to check anything (errors "
-                "near 1 are expected). Call minikeras.config.set_floatx('float64') before "
-                "building the model.", stacklevel=2)
-        _, reference = loss_and_gradients("autograd")
-        weights = {w.path: w for w in model.trainable_weights}
-        scale = max((float(np.max(np.abs(g), initial=0.0)) for g in backprop.values()),
-                    default=0.0)
-        report = {}
-        for name, grad in backprop.items():
-            report[name] = {"autograd": relative_error(grad, reference[name], scale)}
-            if numerical:
-                report[name]["numerical"] = _numerical_error(
-                    loss_and_gradients, weights[name], grad, step, max_entries, scale)
-            if verbose:
-                cells = "  ".join(f"{k}: {v:.2e}" for k, v in report[name].items())
-                print(f"{name:30s} {cells}")
-    finally:
-        restore()
+    _, backprop = loss_and_gradients("backprop")  # (builds the model if needed)
+    single = sorted({w.path for w in model.trainable_weights if w.dtype != np.float64})
+    if numerical and single:
+        warnings.warn(
+            f"check_gradients: {len(single)} weight(s), such as {single[0]!r}, are not "
+            "float64, where finite differences are too coarse to check anything (errors "
+            "near 1 are expected). Call minikeras.config.set_floatx('float64') before "
+            "building the model.", stacklevel=2)
+    _, reference = loss_and_gradients("autograd")
+    weights = {w.path: w for w in model.trainable_weights}
+    scale = max((float(np.max(np.abs(g), initial=0.0)) for g in backprop.values()),
+                default=0.0)
+    report = {}
+    for name, grad in backprop.items():
+        report[name] = {"autograd": relative_error(grad, reference[name], scale)}
+        if numerical:
+            report[name]["numerical"] = _numerical_error(
+                loss_and_gradients, weights[name], grad, step, max_entries, scale)
+        if verbose:
+            cells = "  ".join(f"{k}: {v:.2e}" for k, v in report[name].items())
+            print(f"{name:30s} {cells}")
     return report
 
 

@@ -14,7 +14,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 __all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "format_logs",
-           "progress_line", "overrides"]
+           "format_value", "progress_line", "overrides"]
 
 
 class Callback:
@@ -322,13 +322,25 @@ def format_logs(logs):
     -------
     str
     """
-    return " - ".join(f"{k}: {_format(v)}" for k, v in logs.items())
+    return " - ".join(f"{k}: {format_value(v)}" for k, v in logs.items())
 
 
-def _format(value):
+def format_value(value, decimals=4):
+    """A logged value as Keras prints it: ``decimals`` decimals, each entry of a per-class
+    array too (``[0.5000, 0.2500]``).
+
+    Parameters
+    ----------
+    value : float or array-like
+    decimals : int, default 4
+
+    Returns
+    -------
+    str
+    """
     if np.ndim(value) == 0:
-        return f"{value:.4f}"
-    return np.array2string(np.asarray(value), precision=4, separator=", ")
+        return f"{float(value):.{decimals}f}"
+    return np.array2string(np.asarray(value, dtype=float), precision=decimals, separator=", ")
 
 
 def progress_line(steps, seconds, logs=None, bar=True, total=None):

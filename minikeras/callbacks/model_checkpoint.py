@@ -5,7 +5,7 @@ import os
 import numpy as np
 
 from .. import validation
-from .base import Callback
+from .base import Callback, format_value
 from .monitor import Monitor
 
 __all__ = ["ModelCheckpoint"]
@@ -95,11 +95,12 @@ class ModelCheckpoint(Callback):
             if current is None or not self._watch.improves(current, self.best):
                 if self.verbose and current is not None:
                     print(f"Epoch {epoch + 1}: {self.monitor} did not improve from "
-                          f"{_shown(best)}")
+                          f"{format_value(best, 5)}")
                 return
             if self.verbose:
-                print(f"Epoch {epoch + 1}: {self.monitor} improved from {_shown(best)} to "
-                      f"{_shown(current)}, saving model to {self._path(epoch, logs, batch)}")
+                print(f"Epoch {epoch + 1}: {self.monitor} improved from "
+                      f"{format_value(best, 5)} to {format_value(current, 5)}, saving model to "
+                      f"{self._path(epoch, logs, batch)}")
             self.best = current
         elif self.verbose:  # as Keras says it
             print(f"Epoch {epoch + 1}: saving model to {self._path(epoch, logs, batch)}")
@@ -131,9 +132,3 @@ class _AnyField(dict):
     def __missing__(self, key):
         return 1
 
-
-def _shown(value):
-    """A monitored value as Keras prints it: five decimals (each, for a per-class array)."""
-    if np.ndim(value) == 0:
-        return f"{float(value):.5f}"
-    return np.array2string(np.asarray(value, dtype=float), precision=5, separator=", ")

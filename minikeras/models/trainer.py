@@ -46,7 +46,6 @@ class Trainer:
         self._loss_tracker = metrics_module.Mean(name="loss")
         self._plan = None  # derived: see _step_plan
         self._initial_epoch = None  # set by BackupAndRestore while fit begins
-        self._stop_warning = None  # why fit stops, said at the end of the epoch
 
     # ---------------------------------------------------------------- compile
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, gradients="backprop",
@@ -330,38 +329,34 @@ class Trainer:
             {"epochs": epochs, "steps": -(-n // batch_size), "verbose": verbose})
 
         self.stop_training = False
-        self._stop_warning = None
         self.history = history
         self._initial_epoch = None
         callback_list.call("on_train_begin", {})
         if self._initial_epoch is not None:  # a callback restored an interrupted run
             initial_epoch, self._initial_epoch = self._initial_epoch, None
-        logs = None
+        logs = stop_warning = None
         try:
             for epoch in range(initial_epoch, epochs):
                 callback_list.call("on_epoch_begin", epoch, {})
                 order = utils.rng().permutation(n) if shuffle else None
-                logs = self._train_epoch(batcher, order, callback_list, epoch)
+                logs, stop_warning = self._train_epoch(batcher, order, callback_list, epoch)
                 if val is not None:
                     with no_state_updates():
                         val_logs = self._evaluate_arrays(*val, batch_size, callback_list)
                     logs.update({"val_" + k: v for k, v in val_logs.items()})
                 callback_list.call("on_epoch_end", epoch, logs)
-                if self._stop_warning:
-                    warnings.warn(self._stop_warning, stacklevel=2)
-                    self._stop_warning = None
                 if self.stop_training:
                     break
         finally:
             self._clear_caches()
-            if self._stop_warning:  # an epoch's callback raised after the batch
-                warnings.warn(self._stop_warning, stacklevel=2)
-                self._stop_warning = None
+            if stop_warning:  # said after the epoch's line (even if a callback raised)
+                warnings.warn(stop_warning, stacklevel=2)
         callback_list.call("on_train_end", logs)
         return history
 
     def _train_epoch(self, batcher, order, callback_list, epoch):
-        """One pass over the batches of ``(x, y, sample_weight)``; returns the epoch's logs.
+        """One pass over the batches of ``(x, y, sample_weight)``; returns the epoch's logs
+        and the warning ``fit`` is to give when it stops (None unless a loss was not finite).
 
         Each batch runs :meth:`train_step` if a subclass overrides it, else the step plan
         directly, asking for the model's outputs only when a metric reads them. A batch
@@ -372,6 +367,7 @@ class Trainer:
         end_hooks = callback_list.wants("on_train_batch_end")
         own_step = type(self).train_step is not Trainer.train_step
         self.reset_metrics()
+        stop_warning = None
         for step, (xb, yb, wb) in enumerate(batcher.epoch(order)):
             if begin_hooks:
                 callback_list.batch("on_train_batch_begin", step)
@@ -384,15 +380,14 @@ class Trainer:
             if end_hooks:
                 callback_list.batch("on_train_batch_end", step, self._logs())
             if not math.isfinite(loss):
-                # said once the epoch's line is out (not across a live progress bar)
-                self._stop_warning = (
+                stop_warning = (
                     f"fit stopped: the loss is {loss} at epoch {epoch + 1}, batch {step + 1}. "
                     "That batch's update was skipped, so the weights are those before it; "
                     "a lower learning rate or scaled inputs usually help.")
                 self.stop_training = True
             if self.stop_training:
                 break
-        return self._logs()
+        return self._logs(), stop_warning
 
     def _logs(self, extra_loss=0.0):
         logs = {"loss": self._loss_tracker.result() + extra_loss}
@@ -452,10 +447,7 @@ class Trainer:
         started = time.perf_counter()
         with no_state_updates():
             logs = self._evaluate_arrays(*data, batch_size)
-        if verbose != 0:
-            print(callbacks_module.progress_line(-(-len(data[0]) // batch_size),
-                                                 time.perf_counter() - started, logs,
-                                                 bar=verbose != 2), flush=True)
+        _report_pass(verbose, len(data[0]), batch_size, started, logs)
         return self._as_returned(logs, return_dict)
 
     def _evaluate_arrays(self, x, y, sample_weight, batch_size, callback_list=None):
@@ -505,10 +497,7 @@ class Trainer:
                 if outputs is None:
                     outputs = np.empty((len(x),) + out.shape[1:], dtype=out.dtype)
                 outputs[batch] = out
-        if verbose != 0:
-            print(callbacks_module.progress_line(-(-len(x) // batch_size),
-                                                 time.perf_counter() - started,
-                                                 bar=verbose != 2), flush=True)
+        _report_pass(verbose, len(x), batch_size, started)
         return outputs
 
     # ---------------------------------------------------------------- one batch
@@ -653,6 +642,14 @@ class Trainer:
             raise RuntimeError(
                 f"You must call compile() before {method}(): the model has no loss or optimizer."
             )
+
+
+def _report_pass(verbose, n, batch_size, started, logs=None):
+    """Print Keras' line for a pass of ``evaluate`` or ``predict`` over ``n`` samples begun
+    at ``started`` (``time.perf_counter()``), unless ``verbose`` is 0."""
+    if verbose != 0:
+        print(callbacks_module.progress_line(-(-n // batch_size), time.perf_counter() - started,
+                                             logs, bar=verbose != 2), flush=True)
 
 
 def _usable_jit(jit_compile):
